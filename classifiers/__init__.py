@@ -1,0 +1,1 @@
+"""Topic and tone classifiers (filled by the classification issue)."""

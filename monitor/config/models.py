@@ -1,0 +1,106 @@
+"""Typed configuration, as validated from sources.yaml by ``monitor.config.loader``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SourceKind = Literal["feed", "google_news", "html", "telegram"]
+SOURCE_KINDS: tuple[str, ...] = ("feed", "google_news", "html", "telegram")
+Origin = Literal["domestic", "foreign"]
+OutletType = Literal["press", "social", "government"]
+FetchArticles = Literal["auto", "always", "never"]
+
+
+@dataclass(frozen=True)
+class Locality:
+    """A place watched: only id, name and province are required."""
+
+    id: str
+    name: str
+    province: str
+    aliases: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    line: int = 0  # where it stands in the config file, for messages
+
+
+@dataclass(frozen=True)
+class HtmlSelectors:
+    """CSS selectors for an ``html`` listing page."""
+
+    item: str  # one element per listed item
+    link: str = "a"  # inside item; its href is the item URL
+    title: str | None = None  # inside item; defaults to the link text
+    date: str | None = None  # inside item; text or datetime attribute
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One thing to watch, with its outlet's metadata and politeness settings."""
+
+    id: str
+    kind: SourceKind
+    url: str  # for google_news: the search URL built from ``query``
+    name: str  # outlet name shown to officers
+    origin: Origin = "domestic"
+    language: str = "vi"
+    type: OutletType = "press"
+    interval_seconds: int = 900
+    query: str | None = None  # google_news only
+    localities: tuple[str, ...] = ()  # empty = every locality in the file
+    fetch_articles: FetchArticles = "auto"  # auto: only when the feed lacks full text
+    article_selector: str | None = None  # CSS selector overriding the generic extractor
+    selectors: HtmlSelectors | None = None  # html only
+    allow_private: bool = False  # tests serve from 127.0.0.1
+    respect_robots: bool = True
+    enabled: bool = True
+    max_bytes: int = 10_000_000
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Office:
+    """An office that receives alerts; routing details are used by the alerts issue."""
+
+    id: str
+    name: str
+    emails: tuple[str, ...]
+    topics: tuple[str, ...]
+    localities: tuple[str, ...] = ()  # empty = every locality
+    min_severity: Literal["urgent", "normal", "info"] = "urgent"
+    digest_time: str = "07:30"
+    escalation_email: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Global timing settings."""
+
+    default_interval_seconds: int = 900
+    jitter_seconds: int = 60
+    timezone: str = "Asia/Ho_Chi_Minh"
+    retention_days: int = 30
+    max_concurrency: int = 8  # fetches in flight at once, over all hosts
+    per_host_concurrency: int = 2
+    politeness_delay_seconds: float = 1.0  # minimum gap between requests to one host
+    request_deadline_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated sources.yaml."""
+
+    path: str
+    localities: tuple[Locality, ...] = ()
+    sources: tuple[Source, ...] = ()
+    offices: tuple[Office, ...] = ()
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        known = ", ".join(s.id for s in self.sources) or "none"
+        raise KeyError(f'no source "{source_id}" in {self.path} (known: {known})')
