@@ -1,0 +1,198 @@
+"""Tables. Times are stored in UTC (timezone-aware columns); shown in Asia/Ho_Chi_Minh.
+
+The schema is shaped for what comes next: items keep their outlet and every source they were seen
+through, so locality mentions, classifications, stories, decisions and alerts can hang off
+``items.id`` without reworking ingestion.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so Alembic migrations read the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware and in UTC, whatever the backend returns.
+
+    SQLite has no zone-aware type; without this, values read back naive and comparisons with
+    aware datetimes raise.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a zone first")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Outlet(Base):
+    """Who published an item: a newspaper, a portal, a channel — never an individual's profile."""
+
+    __tablename__ = "outlets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # host, e.g. "vnexpress.net"
+    name: Mapped[str] = mapped_column(String(255))
+    origin: Mapped[str] = mapped_column(String(16), default="domestic")  # domestic | foreign
+    language: Mapped[str | None] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(16), default="press")  # press | social | government
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Source(Base):
+    """A configured source and its health; the config file stays the truth for its settings."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the id in sources.yaml
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(255))
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    # health
+    last_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)  # in plain words, for officers
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failures
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    outlet: Mapped[Outlet | None] = relationship()
+
+
+class FetchAttempt(Base):
+    """One fetch of one source, kept so the sources table and reports can explain themselves."""
+
+    __tablename__ = "fetch_attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | not_modified | error
+    status: Mapped[int | None] = mapped_column(Integer)  # HTTP status, when there was one
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    items_found: Mapped[int] = mapped_column(Integer, default=0)
+    items_new: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_fetch_attempts_source_started", "source_id", "started_at"),)
+
+
+class Item(Base):
+    """A published item, stored once whatever the number of feeds it came through."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)  # canonical
+    original_url: Mapped[str] = mapped_column(Text)  # as the feed gave it
+    guid: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)  # first seen in
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str | None] = mapped_column(Text)  # full text
+    content_origin: Mapped[str] = mapped_column(String(16), default="none")  # feed|article|none
+    article_error: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)  # as published
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    published_offset_minutes: Mapped[int | None] = mapped_column(Integer)
+    published_from_feed: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set by the locality stage (a later issue): None = not yet examined.
+    relevance_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    outlet: Mapped[Outlet | None] = relationship()
+    source: Mapped[Source] = relationship()
+
+
+class ItemSource(Base):
+    """Every source an item was seen through (syndication and spread are measured from this)."""
+
+    __tablename__ = "item_sources"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[str] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    url: Mapped[str] = mapped_column(Text)  # the URL as that source gave it
+
+
+class SchedulerLock(Base):
+    """A lease so two schedulers never run against one database."""
+
+    __tablename__ = "scheduler_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = [
+    "Base",
+    "FetchAttempt",
+    "Item",
+    "ItemSource",
+    "Outlet",
+    "SchedulerLock",
+    "Source",
+    "UTCDateTime",
+    "utcnow",
+]
