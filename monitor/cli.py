@@ -1,0 +1,274 @@
+"""The `monitor` command: one console script, operations-style subcommands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import sys
+import textwrap
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor import settings
+from monitor.config.loader import ConfigError, load_config
+from monitor.config.models import Config
+from monitor.storage.db import make_engine, make_sessionmaker
+from monitor.storage.migrate import current_revision, head_revision, upgrade
+from monitor.timefmt import ago, iso_local, parse_since, show
+
+
+@dataclass
+class App:
+    """What every subcommand needs, built lazily so `check-config` never opens a database."""
+
+    config_path: Path
+
+    @cached_property
+    def config(self) -> Config:
+        try:
+            return load_config(self.config_path)
+        except ConfigError as err:
+            for issue in err.issues:
+                click.echo(str(issue), err=True)
+            raise click.exceptions.Exit(2) from None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(settings.database_url())
+
+    @cached_property
+    def factory(self) -> sessionmaker[Session]:
+        upgrade(self.engine)  # the service always runs on the current schema
+        return make_sessionmaker(self.engine)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="MONITOR_CONFIG",
+    default="sources.yaml",
+    show_default=True,
+    help="The configuration file (env MONITOR_CONFIG).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log every fetch.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+    """Media Monitor: watch the press and social feeds for Vietnamese localities.
+
+    The database comes from MONITOR_DATABASE_URL (default: a SQLite file in MONITOR_DATA_DIR).
+    """
+    level = (
+        logging.INFO
+        if verbose
+        else getattr(logging, settings.get("MONITOR_LOG_LEVEL") or "WARNING", logging.WARNING)
+    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = App(config_path=config_path)
+
+
+@cli.command("check-config")
+@pass_app
+def check_config_cmd(app: App) -> None:
+    """Validate the configuration and print every problem with its file and line."""
+    from monitor.config.loader import check_config
+
+    issues = check_config(app.config_path)
+    for issue in issues:
+        click.echo(str(issue), err=True)
+    if issues:
+        raise click.exceptions.Exit(1)
+    config = app.config
+    click.echo(
+        f"{app.config_path}: OK — {len(config.localities)} localities, "
+        f"{len(config.sources)} sources, {len(config.offices)} offices"
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Database schema management."""
+
+
+@db.command("upgrade")
+@pass_app
+def db_upgrade(app: App) -> None:
+    """Bring the database schema to the newest version (the service also does this on start)."""
+    upgrade(app.engine)
+    click.echo(f"database at revision {current_revision(app.engine)}")
+
+
+@db.command("current")
+@pass_app
+def db_current(app: App) -> None:
+    """Show the schema revision of the database and the newest one known."""
+    click.echo(f"database: {current_revision(app.engine) or 'empty'}; newest: {head_revision()}")
+
+
+@cli.command()
+@click.option(
+    "--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable)."
+)
+@click.option("--once", is_flag=True, help="One pass over the sources now, then exit.")
+@pass_app
+def crawl(app: App, source_ids: tuple[str, ...], once: bool) -> None:
+    """Fetch sources and store new items.
+
+    With --once every chosen source is fetched now, whatever its schedule; without it the
+    command keeps fetching each source when it is due, until Ctrl-C.
+    """
+    from monitor.crawl.run import crawl as crawl_sources
+
+    config = app.config
+    for source_id in source_ids:
+        try:
+            config.source(source_id)
+        except KeyError as err:
+            raise click.UsageError(str(err.args[0])) from None
+    if once:
+        results = asyncio.run(crawl_sources(app.factory, config, source_ids=source_ids))
+        failed = 0
+        for r in results:
+            if r.outcome == "error":
+                failed += 1
+                click.echo(f"{r.source_id}: error — {r.error}")
+            elif r.outcome == "not_modified":
+                click.echo(f"{r.source_id}: not modified")
+            else:
+                click.echo(f"{r.source_id}: {r.items_found} items, {r.items_new} new")
+        click.echo(f"{len(results)} sources, {failed} with errors")
+        return
+    from scheduler import run_service
+
+    run_service(app.factory, config, source_ids=source_ids, crawl_only=True)
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> None:
+    """Start the service: the scheduler with every job, until Ctrl-C."""
+    from scheduler import run_service
+
+    run_service(app.factory, app.config)
+
+
+@cli.command()
+@pass_app
+def sources(app: App) -> None:
+    """Each source's health: last success, items in the last 24 h, last error in plain words."""
+    from monitor.storage.db import transaction
+    from monitor.storage.repo import source_statuses, sync_sources
+
+    with transaction(app.factory) as session:
+        sync_sources(session, app.config)
+    now = datetime.now(UTC)
+    with app.factory() as session:
+        rows = source_statuses(session, now)
+    width = shutil.get_terminal_size((120, 20)).columns
+    header = f"{'SOURCE':<24} {'STATE':<8} {'LAST SUCCESS':<16} {'24H':>5} {'ITEMS':>6}  LAST ERROR"
+    click.echo(header)
+    for r in rows:
+        if not r.enabled:
+            state = "off"
+        elif r.last_fetch_at is None:
+            state = "waiting"
+        elif r.last_error:
+            state = f"error×{r.error_count}" if r.error_count > 1 else "error"
+        else:
+            state = "ok"
+        error = r.last_error or ""
+        if r.last_error and r.next_fetch_at:
+            error += f" (retry {ago(r.next_fetch_at, now)})"
+        line = (
+            f"{r.id[:24]:<24} {state:<8} {ago(r.last_success_at, now):<16} "
+            f"{r.items_24h:>5} {r.items_total:>6}  "
+        )
+        rest = max(20, width - len(line))
+        click.echo(
+            line + textwrap.shorten(error, rest, placeholder="…") if error else line.rstrip()
+        )
+
+
+@cli.command()
+@click.option("--since", help="Only items first seen since: 24h, 7d, 2026-11-01 …")
+@click.option(
+    "--source",
+    "source_ids",
+    multiple=True,
+    metavar="ID",
+    help="Only items seen through this source.",
+)
+@click.option("--search", help="Words in the title, summary or text.")
+@click.option(
+    "--limit",
+    type=int,
+    default=None,
+    help="At most this many (default: 50 for the table, all for --json).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per item per line.")
+@pass_app
+def items(
+    app: App,
+    since: str | None,
+    source_ids: tuple[str, ...],
+    search: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List stored items, newest first."""
+    from monitor.storage.models import ItemSource, Outlet
+    from monitor.storage.repo import items_query
+
+    try:
+        since_at = parse_since(since) if since else None
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--since") from None
+    if limit is None and not as_json:
+        limit = 50
+    stmt = items_query(since=since_at, source_ids=source_ids, search=search, limit=limit)
+    with app.factory() as session:
+        outlets = {o.id: o for o in session.scalars(select(Outlet))}
+        for item in session.scalars(stmt):
+            outlet = outlets.get(item.outlet_id) if item.outlet_id else None
+            if as_json:
+                seen_through = list(
+                    session.scalars(
+                        select(ItemSource.source_id).where(ItemSource.item_id == item.id)
+                    )
+                )
+                record = {
+                    "id": item.id,
+                    "url": item.url,
+                    "title": item.title,
+                    "summary": item.summary,
+                    "source": item.source_id,
+                    "sources": seen_through,
+                    "outlet": outlet.name if outlet else None,
+                    "outlet_origin": outlet.origin if outlet else None,
+                    "author": item.author,
+                    "language": item.language,
+                    "published": iso_local(item.published_at),
+                    "published_from_feed": item.published_from_feed,
+                    "first_seen": iso_local(item.first_seen_at),
+                    "has_full_text": bool(item.content),
+                }
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                name = outlet.name if outlet else item.source_id
+                click.echo(f"{show(item.published_at)}  {name[:18]:<18}  {item.title}")
+
+
+def main() -> None:
+    cli(prog_name="monitor")

@@ -1,0 +1,141 @@
+"""The service's clock: APScheduler 3 triggers the jobs; the database holds all the state.
+
+Each source gets a job at its own interval with jitter (``coalesce=True``, ``max_instances=1``),
+so a slow outlet never piles up runs and sources do not fire in lockstep. A lease row keeps a
+second scheduler off the same database. Ctrl-C (or SIGTERM) stops the triggers and lets running
+crawls end; every crawl writes its results in one transaction, so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import signal
+import socket
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import click
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from monitor.net.client import Fetcher
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config.models import Config
+from monitor.config.models import Source as SourceConfig
+from monitor.crawl.refresh import refresh_source
+from monitor.crawl.run import make_fetcher, select_sources
+from monitor.storage.db import transaction
+from monitor.storage.lease import Lease, LeaseHeld
+from monitor.storage.models import Source
+from monitor.storage.repo import sync_sources
+
+log = logging.getLogger("monitor.scheduler")
+
+LEASE_NAME = "scheduler"
+LEASE_RENEW_SECONDS = 30
+# The first crawl of each source starts within this many seconds of start-up.
+STARTUP_SPREAD_SECONDS = 10.0
+
+
+def run_service(
+    factory: sessionmaker[Session],
+    config: Config,
+    *,
+    source_ids: Iterable[str] = (),
+    crawl_only: bool = False,
+) -> None:
+    """Run until Ctrl-C; raise a clear error when another scheduler owns the database."""
+    lease = Lease(
+        factory, LEASE_NAME, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    )
+    try:
+        lease.acquire()
+    except LeaseHeld as err:
+        raise click.ClickException(str(err)) from None
+    try:
+        asyncio.run(_serve(factory, config, lease, list(source_ids), crawl_only))
+    finally:
+        lease.release()
+
+
+async def _serve(
+    factory: sessionmaker[Session],
+    config: Config,
+    lease: Lease,
+    source_ids: list[str],
+    crawl_only: bool,
+) -> None:
+    with transaction(factory) as session:
+        sync_sources(session, config)
+    sources = select_sources(config, source_ids)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async with make_fetcher(config) as fetcher:
+        scheduler = build_scheduler(factory, config, sources, fetcher, lease, stop)
+        scheduler.start()
+        click.echo(
+            f"Media Monitor running: {len(sources)} sources from {config.path}; "
+            "first fetches within seconds. `monitor sources` shows their state. Ctrl-C stops."
+        )
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            # Let crawls in flight finish writing; they are short and transactional.
+            running = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if running:
+                await asyncio.wait(running, timeout=10)
+            click.echo("Media Monitor stopped.")
+
+
+def build_scheduler(
+    factory: sessionmaker[Session],
+    config: Config,
+    sources: list[SourceConfig],
+    fetcher: Fetcher,
+    lease: Lease,
+    stop: asyncio.Event,
+) -> AsyncIOScheduler:
+    """Wire a job per source plus the lease heartbeat; pure wiring, no work done here."""
+    scheduler = AsyncIOScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    now = datetime.now(UTC)
+    for source in sources:
+        scheduler.add_job(
+            crawl_if_due,
+            IntervalTrigger(seconds=source.interval_seconds, jitter=config.schedule.jitter_seconds),
+            args=[factory, fetcher, source],
+            id=f"crawl:{source.id}",
+            name=f"crawl {source.id}",
+            next_run_time=now + timedelta(seconds=random.uniform(0, STARTUP_SPREAD_SECONDS)),
+        )
+
+    def heartbeat() -> None:
+        if not lease.renew():
+            log.error("lost the scheduler lease to another process; stopping")
+            stop.set()
+
+    scheduler.add_job(heartbeat, IntervalTrigger(seconds=LEASE_RENEW_SECONDS), id="lease")
+    return scheduler
+
+
+async def crawl_if_due(
+    factory: sessionmaker[Session], fetcher: Fetcher, source: SourceConfig
+) -> bool:
+    """Crawl unless the source is backing off after errors or a Retry-After; True if it ran."""
+    now = datetime.now(UTC)
+    with factory() as session:
+        row = session.get(Source, source.id)
+        if row and row.error_count and row.next_fetch_at and row.next_fetch_at > now:
+            return False
+    await refresh_source(factory, fetcher, source)
+    return True
