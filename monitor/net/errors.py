@@ -31,3 +31,19 @@ class FetchError(Exception):
 
 class BlockedAddressError(FetchError):
     """The URL resolves to an address we refuse to contact (loopback, private, ...)."""
+
+
+class RobotsDisallowedError(FetchError):
+    """The site's robots.txt asks crawlers like ours to stay away from this path."""
+
+
+class ResponseTooLargeError(FetchError):
+    """The answer (after decompression) exceeds the byte cap of the request."""
+
+
+class DeadlineExceededError(FetchError):
+    """No complete answer within the per-request deadline (slow or trickling server)."""
+
+
+class RateLimitedError(FetchError):
+    """The server asked us to slow down (429/503), or we are still honouring such a request."""

@@ -58,7 +58,8 @@ class Lease:
                 until = row.expires_at.isoformat() if row else "?"
                 raise LeaseHeld(
                     f'another scheduler ("{who}") is running on this database '
-                    f"(its lease runs until {until}); stop it first, or wait for the lease to expire"
+                    f"(its lease runs until {until}); stop it first, "
+                    "or wait for the lease to expire"
                 )
 
     def renew(self, now: datetime | None = None) -> bool:
