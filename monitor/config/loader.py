@@ -89,57 +89,30 @@ SCHEDULE_KEYS = (
     "request_deadline",
 )
 
+_ALL_KEYS = frozenset(
+    SECTIONS + LOCALITY_KEYS + SOURCE_KEYS + SELECTOR_KEYS + OFFICE_KEYS + SCHEDULE_KEYS
+)
 _ID = re.compile(r"^[a-z0-9_-]+$")
 _EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _DURATION_PART = re.compile(
     r"(\d+(?:\.\d+)?)\s*(ms|giây|giay|s|sec|secs|second|seconds|phút|phut|m|min|mins|minute|minutes"
-    r"|giờ|gio|h|hr|hrs|hour|hours|ngày|ngay|d|day|days)",
+    r"|giờ|gio|h|hr|hrs|hour|hours|ngày|ngay|d|day|days)(?![^\W\d_])",  # unit ends at a non-letter
     re.IGNORECASE,
 )
-_UNIT_SECONDS = {
-    "ms": 0.001,
-    "s": 1,
-    "sec": 1,
-    "secs": 1,
-    "second": 1,
-    "seconds": 1,
-    "giây": 1,
-    "giay": 1,
-    "m": 60,
-    "min": 60,
-    "mins": 60,
-    "minute": 60,
-    "minutes": 60,
-    "phút": 60,
-    "phut": 60,
-    "h": 3600,
-    "hr": 3600,
-    "hrs": 3600,
-    "hour": 3600,
-    "hours": 3600,
-    "giờ": 3600,
-    "gio": 3600,
-    "d": 86400,
-    "day": 86400,
-    "days": 86400,
-    "ngày": 86400,
-    "ngay": 86400,
+_UNITS: dict[float, tuple[str, ...]] = {
+    0.001: ("ms",),
+    1: ("s", "sec", "secs", "second", "seconds", "giây", "giay"),
+    60: ("m", "min", "mins", "minute", "minutes", "phút", "phut"),
+    3600: ("h", "hr", "hrs", "hour", "hours", "giờ", "gio"),
+    86400: ("d", "day", "days", "ngày", "ngay"),
 }
+_UNIT_SECONDS = {name: factor for factor, names in _UNITS.items() for name in names}
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$", re.IGNORECASE)
-_SIZE_FACTOR = {
-    "b": 1,
-    "k": 1000,
-    "kb": 1000,
-    "kib": 1024,
-    "m": 1000**2,
-    "mb": 1000**2,
-    "mib": 1024**2,
-    "g": 1000**3,
-    "gb": 1000**3,
-    "gib": 1024**3,
-}
+# Decimal units, as officers read them on a page-size display; the binary ones for engineers.
+_SIZE_FACTOR = {"b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+_SIZE_FACTOR |= {"kib": 2**10, "mib": 2**20, "gib": 2**30}
 _T = TypeVar("_T")
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
@@ -215,17 +188,29 @@ def _file_issue(name: str, message: str) -> ConfigIssue:
     return ConfigIssue(name, 0, message)
 
 
+# PyYAML's wording is for programmers; each pattern adds what an officer should look at.
+_SYNTAX_HINTS = (
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("mapping values are not allowed", 'put quotes around text that contains ": "'),
+    ("expected a single document", 'remove the extra "---" line'),
+    ("expected <block end>", "check the indentation: settings of one item must line up"),
+    ("expected ',' or ']'", 'a list opened with "[" is not closed with "]"'),
+    ("expected ',' or '}'", 'a group opened with "{" is not closed with "}"'),
+    ("undefined alias", 'a "*name" refers to no "&name" above it'),
+)
+
+
 def _syntax_issue(name: str, exc: yaml.MarkedYAMLError) -> ConfigIssue:
     mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark is not None else 0
     problem = exc.problem or exc.context or "not valid YAML"
-    hint = ""
-    if "'\\t'" in problem or "\\t" in problem:
-        hint = " (indent with spaces, not tabs)"
-    elif "mapping values are not allowed" in problem:
-        hint = ' (put quotes around text that contains ": ")'
-    elif "expected a single document" in problem:
-        hint = ' (remove the extra "---" line)'
+    if exc.problem and exc.context and not exc.context.startswith("while"):
+        problem = f"{exc.context} {exc.problem}"  # "expected a single document ... but found ..."
+    if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
+        # The scanner only notices at the end of the file; the quote was opened much earlier.
+        mark = exc.context_mark
+        problem = "a quote is opened here but never closed"
+    line = mark.line + 1 if mark is not None else 0
+    hint = next((f" ({hint})" for pattern, hint in _SYNTAX_HINTS if pattern in problem), "")
     return ConfigIssue(name, line, f"YAML syntax error: {problem}{hint}")
 
 
@@ -259,12 +244,14 @@ def _describe(node: Node) -> str:
         return "a list"
     if isinstance(node, MappingNode):
         return 'a group of "key: value" settings'
+    if _is_null(node):
+        return "nothing"
     return f'"{node.value}"'
 
 
-def _suggest(word: str, known: Iterable[str]) -> str | None:
+def _suggest(word: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
     by_lower = {k.lower(): k for k in known}
-    matches = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=cutoff)
     return by_lower[matches[0]] if matches else None
 
 
@@ -319,7 +306,7 @@ class _Checker:
         self.file = file
         self.basename = Path(file).name
         self.issues: list[ConfigIssue] = []
-        self.seen_locality_ids: set[str] = set()
+        self.defined: dict[str, set[str]] = {"locality": set(), "source": set(), "office": set()}
 
     # -- reporting ---------------------------------------------------------------------------------
 
@@ -354,18 +341,21 @@ class _Checker:
         schedule = Schedule()
         if "schedule" in entries and not _is_null(entries["schedule"].value):
             schedule = self.schedule(entries["schedule"]) or schedule
-        localities = self.section(entries.get("localities"), "localities", self.localities)
-        locality_ids = {loc.id for loc in localities}
+        localities = self.section(entries.get("localities"), "locality", self.locality)
         # Ids of localities that failed validation still count as defined, so that one typo in a
-        # locality does not also flood the sources that name it.
-        locality_ids |= self.seen_locality_ids
+        # locality does not also flood every source that names it.
+        locality_ids = self.defined["locality"]
         sources = self.section(
             entries.get("sources"),
-            "sources",
-            lambda items: self.sources(items, schedule, locality_ids),
+            "source",
+            lambda source_id, node, fields: self.source(
+                source_id, node, fields, schedule, locality_ids
+            ),
         )
         offices = self.section(
-            entries.get("offices"), "offices", lambda items: self.offices(items, locality_ids)
+            entries.get("offices"),
+            "office",
+            lambda office_id, node, fields: self.office(office_id, node, fields, locality_ids),
         )
         return Config(
             path=self.file,
@@ -376,18 +366,46 @@ class _Checker:
         )
 
     def section(
-        self, entry: _Entry | None, name: str, build: Callable[[list[Node]], list[_T]]
+        self,
+        entry: _Entry | None,
+        noun: str,
+        build: Callable[[str, Node, dict[str, _Entry]], _T | None],
     ) -> list[_T]:
+        """Build each item of a list section, checking the ids are present, valid and unique."""
         if entry is None or _is_null(entry.value):
             return []
         if not isinstance(entry.value, SequenceNode):
             self.issue(
                 entry.line,
-                f'section "{name}" must be a list, each item starting with "- " '
+                f'section "{entry.key}" must be a list, each item starting with "- " '
                 f"(got {_describe(entry.value)})",
             )
             return []
-        return build(list(entry.value.value))
+        result: list[_T] = []
+        first_line: dict[str, int] = {}
+        article = "an" if noun[0] in "aeiou" else "a"
+        for number, node in enumerate(entry.value.value, start=1):
+            entries = self.mapping(node, f"{noun} #{number}: ", f"{article} {noun}")
+            if entries is None:
+                continue
+            if "id" not in entries:
+                self.issue(_line(node), f'{noun} #{number}: missing "id"')
+                continue
+            item_id = self.ident(entries["id"], noun, number)
+            if item_id is None:
+                continue
+            self.defined[noun].add(item_id)
+            if item_id in first_line:
+                self.issue(
+                    entries["id"].line,
+                    f'{noun} "{item_id}" is defined twice (first at line {first_line[item_id]})',
+                )
+                continue
+            first_line[item_id] = entries["id"].line
+            built = build(item_id, node, entries)
+            if built is not None:
+                result.append(built)
+        return result
 
     def find_secrets(self, node: Node, seen: set[int]) -> None:
         """Report every key that looks like a password, wherever it is in the file."""
@@ -527,7 +545,9 @@ class _Checker:
             self.issue(entry.line, f'{context}"{entry.key}" must be a whole number (got {got})')
             return None
         if value < minimum:
-            self.issue(entry.line, f'{context}"{entry.key}" must be at least {minimum} (got {raw})')
+            self.issue(
+                entry.line, f'{context}"{entry.key}" must be at least {minimum} (got "{raw}")'
+            )
             return None
         return value
 
@@ -557,6 +577,8 @@ class _Checker:
             return raw
         expected = ", ".join(choices)
         if noun and raw is not None:
+            if noun == "kind" and raw.lower() in ("rss", "atom", "xml"):
+                expected += '; RSS and Atom are "feed"'
             self.issue(entry.line, f'{context}unknown {noun} "{raw}" (expected one of: {expected})')
         else:
             got = _describe(entry.value)
@@ -570,8 +592,8 @@ class _Checker:
             return None
         return str(node.value).strip()
 
-    def ident(self, entry: _Entry, noun: str) -> str | None:
-        value = self.text(entry, f"{noun}: ")
+    def ident(self, entry: _Entry, noun: str, number: int) -> str | None:
+        value = self.text(entry, f"{noun} #{number}: ")
         if value is None:
             return None
         if not _ID.match(value):
@@ -630,83 +652,36 @@ class _Checker:
     def require(
         self, entries: dict[str, _Entry], keys: tuple[str, ...], node: Node, context: str
     ) -> bool:
+        """Report each of ``keys`` that is absent, and return whether all are present."""
         missing = [key for key in keys if key not in entries]
         for key in missing:
-            self.issue(_line(node), f'{context}missing "{key}"')
+            # A misspelt key ("urll") already got a did-you-mean; "missing url" would be noise.
+            misspelt = (p for p in entries if p not in _ALL_KEYS and _suggest(p, (key,)))
+            if next(misspelt, None) is None:
+                self.issue(_line(node), f'{context}missing "{key}"')
         return not missing
 
     # -- sections ----------------------------------------------------------------------------------
 
-    def localities(self, items: list[Node]) -> list[Locality]:
-        result: list[Locality] = []
-        first_line: dict[str, int] = {}
-        for number, node in enumerate(items, start=1):
-            entries = self.mapping(node, f"locality #{number}: ", "a locality")
-            if entries is None:
-                continue
-            marker = self.mark()
-            if "id" not in entries:
-                self.issue(_line(node), f'locality #{number}: missing "id"')
-                continue
-            locality_id = self.ident(entries["id"], "locality")
-            if locality_id is None:
-                continue
-            self.seen_locality_ids.add(locality_id)
-            context = f'locality "{locality_id}": '
-            if locality_id in first_line:
-                self.issue(
-                    entries["id"].line,
-                    f'locality "{locality_id}" is defined twice '
-                    f"(first at line {first_line[locality_id]})",
-                )
-            else:
-                first_line[locality_id] = entries["id"].line
-            self.unknown_keys(entries, LOCALITY_KEYS, context)
-            self.require(entries, ("name", "province"), node, context)
-            name = self.text(entries["name"], context) if "name" in entries else None
-            province = self.text(entries["province"], context) if "province" in entries else None
-            aliases = self.text_list(entries["aliases"], context) if "aliases" in entries else ()
-            exclude = self.text_list(entries["exclude"], context) if "exclude" in entries else ()
-            if self.clean_since(marker) and name and province:
-                result.append(
-                    Locality(
-                        id=locality_id,
-                        name=name,
-                        province=province,
-                        aliases=aliases,
-                        exclude=exclude,
-                        line=_line(node),
-                    )
-                )
-        return result
-
-    def sources(
-        self, items: list[Node], schedule: Schedule, locality_ids: set[str]
-    ) -> list[Source]:
-        result: list[Source] = []
-        first_line: dict[str, int] = {}
-        for number, node in enumerate(items, start=1):
-            entries = self.mapping(node, f"source #{number}: ", "a source")
-            if entries is None:
-                continue
-            if "id" not in entries:
-                self.issue(_line(node), f'source #{number}: missing "id"')
-                continue
-            source_id = self.ident(entries["id"], "source")
-            if source_id is None:
-                continue
-            if source_id in first_line:
-                self.issue(
-                    entries["id"].line,
-                    f'source "{source_id}" is defined twice '
-                    f"(first at line {first_line[source_id]})",
-                )
-                continue
-            first_line[source_id] = entries["id"].line
-            source = self.source(source_id, node, entries, schedule, locality_ids)
-            if source is not None:
-                result.append(source)
-        return result
+    def locality(self, locality_id: str, node: Node, entries: dict[str, _Entry]) -> Locality | None:
+        context = f'locality "{locality_id}": '
+        marker = self.mark()
+        self.unknown_keys(entries, LOCALITY_KEYS, context)
+        self.require(entries, ("name", "province"), node, context)
+        name = self.text(entries["name"], context) if "name" in entries else None
+        province = self.text(entries["province"], context) if "province" in entries else None
+        aliases = self.text_list(entries["aliases"], context) if "aliases" in entries else ()
+        exclude = self.text_list(entries["exclude"], context) if "exclude" in entries else ()
+        if not self.clean_since(marker) or name is None or province is None:
+            return None
+        return Locality(
+            id=locality_id,
+            name=name,
+            province=province,
+            aliases=aliases,
+            exclude=exclude,
+            line=_line(node),
+        )
 
     def source(
         self,
@@ -719,11 +694,11 @@ class _Checker:
         context = f'source "{source_id}": '
         marker = self.mark()
         self.unknown_keys(entries, SOURCE_KEYS, context)
-        if not self.require(entries, ("kind",), node, context):
-            return None
-        kind = self.choice(entries["kind"], context, SOURCE_KINDS, noun="kind")
-        if kind is None:
-            return None
+        # A missing or unknown kind still lets the other settings be checked, so that the officer
+        # sees every mistake of this source in one run.
+        kind = None
+        if self.require(entries, ("kind",), node, context):
+            kind = self.choice(entries["kind"], context, SOURCE_KINDS, noun="kind")
 
         language = "vi"
         if "language" in entries:
@@ -734,9 +709,9 @@ class _Checker:
                     f'{context}"language" must be a language code like vi or en (got "{language}")',
                 )
 
-        url, query, name = self.source_address(kind, node, entries, language, context)
-        if url is None:
-            return None
+        url, query, name = None, None, ""
+        if kind is not None:
+            url, query, name = self.source_address(kind, node, entries, language, context)
 
         if "name" in entries:
             name = self.text(entries["name"], context) or name
@@ -756,7 +731,7 @@ class _Checker:
         article_selector = None
         if "article_selector" in entries:
             article_selector = self.text(entries["article_selector"], context)
-        selectors = self.selectors(kind, node, entries, context)
+        selectors = self.selectors(kind, node, entries, context) if kind is not None else None
         flags = {
             key: self.boolean(entries[key], context) if key in entries else default
             for key, default in (("allow_private", False), ("robots", True), ("enabled", True))
@@ -765,7 +740,7 @@ class _Checker:
         if "max_bytes" in entries:
             max_bytes = self.size(entries["max_bytes"], context) or max_bytes
 
-        if not self.clean_since(marker):
+        if not self.clean_since(marker) or kind is None or url is None:
             return None
         return Source(
             id=source_id,
@@ -813,8 +788,7 @@ class _Checker:
 
         if "query" in entries:
             self.issue(entries["query"].key_line, f'{context}"query" only applies to google_news')
-        if "url" not in entries:
-            self.issue(_line(node), f'{context}missing "url"')
+        if not self.require(entries, ("url",), node, context):
             return None, None, ""
         raw = self.text(entries["url"], context)
         if raw is None:
@@ -900,7 +874,7 @@ class _Checker:
             return None
         inner_context = f"{context}selectors: "
         self.unknown_keys(inner, SELECTOR_KEYS, inner_context)
-        if not self.require(inner, ("item",), entry.value, inner_context):
+        if not self.require(inner, ("item",), entry.key_node, inner_context):
             return None
         values: dict[str, str | None] = {}
         for key in SELECTOR_KEYS:
@@ -914,32 +888,6 @@ class _Checker:
             date=values["date"],
             summary=values["summary"],
         )
-
-    def offices(self, items: list[Node], locality_ids: set[str]) -> list[Office]:
-        result: list[Office] = []
-        first_line: dict[str, int] = {}
-        for number, node in enumerate(items, start=1):
-            entries = self.mapping(node, f"office #{number}: ", "an office")
-            if entries is None:
-                continue
-            if "id" not in entries:
-                self.issue(_line(node), f'office #{number}: missing "id"')
-                continue
-            office_id = self.ident(entries["id"], "office")
-            if office_id is None:
-                continue
-            if office_id in first_line:
-                self.issue(
-                    entries["id"].line,
-                    f'office "{office_id}" is defined twice '
-                    f"(first at line {first_line[office_id]})",
-                )
-                continue
-            first_line[office_id] = entries["id"].line
-            office = self.office(office_id, node, entries, locality_ids)
-            if office is not None:
-                result.append(office)
-        return result
 
     def office(
         self, office_id: str, node: Node, entries: dict[str, _Entry], locality_ids: set[str]
@@ -1012,7 +960,7 @@ class _Checker:
 
     def schedule(self, section: _Entry) -> Schedule | None:
         context = "schedule: "
-        entries = self.mapping(section.value, context, '"schedule"')
+        entries = self.mapping(section.value, "", 'section "schedule"')
         if entries is None:
             return None
         marker = self.mark()
@@ -1073,7 +1021,7 @@ class _Checker:
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            suggestion = _suggest(value, zoneinfo.available_timezones())
+            suggestion = _suggest(value, zoneinfo.available_timezones(), cutoff=0.8)
             hint = f'did you mean "{suggestion}"? ' if suggestion else ""
             self.issue(
                 entry.line,
