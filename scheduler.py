@@ -21,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 import click
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from monitor.net.client import Fetcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
 from monitor.crawl.refresh import refresh_source
 from monitor.crawl.run import make_fetcher, select_sources
+from monitor.net.client import Fetcher
 from monitor.storage.db import transaction
 from monitor.storage.lease import Lease, LeaseHeld
 from monitor.storage.models import Source
@@ -116,6 +116,8 @@ def build_scheduler(
             args=[factory, fetcher, source],
             id=f"crawl:{source.id}",
             name=f"crawl {source.id}",
+            coalesce=True,
+            max_instances=1,
             next_run_time=now + timedelta(seconds=random.uniform(0, STARTUP_SPREAD_SECONDS)),
         )
 

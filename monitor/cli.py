@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import sys
 import textwrap
@@ -70,12 +71,17 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
 
     The database comes from MONITOR_DATABASE_URL (default: a SQLite file in MONITOR_DATA_DIR).
     """
-    level = (
-        logging.INFO
-        if verbose
-        else getattr(logging, settings.get("MONITOR_LOG_LEVEL") or "WARNING", logging.WARNING)
+    # The service logs at MONITOR_LOG_LEVEL; one-off commands print their own results and
+    # only log problems unless asked with -v.
+    if verbose:
+        level = "INFO"
+    elif ctx.invoked_subcommand == "run":
+        level = settings.get("MONITOR_LOG_LEVEL") or "INFO"
+    else:
+        level = os.environ.get("MONITOR_LOG_LEVEL") or "WARNING"
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.obj = App(config_path=config_path)
 
 

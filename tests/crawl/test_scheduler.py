@@ -1,0 +1,131 @@
+"""The scheduler: one job per source, no pile-ups, one scheduler per database, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config.models import Config, Source
+from monitor.crawl.run import make_fetcher
+from monitor.storage.db import make_engine, make_sessionmaker
+from monitor.storage.lease import Lease
+from monitor.storage.models import Item
+from scheduler import build_scheduler
+from tests.conftest import FIXTURES
+from tests.servers import Routes, file, serve
+
+FEED = FIXTURES / "feeds" / "reconstructed_2026-08_vnexpress.xml"
+
+
+def _config(base: str, n: int = 2) -> Config:
+    return Config(
+        path="<test>",
+        sources=tuple(
+            Source(
+                id=f"s{i}",
+                kind="feed",
+                url=f"{base}/feed{i}.rss",
+                name="VnExpress",
+                interval_seconds=600 + i,
+                allow_private=True,
+                respect_robots=False,
+                fetch_articles="never",
+            )
+            for i in range(n)
+        ),
+    )
+
+
+async def test_one_job_per_source_coalesced_and_never_overlapping(
+    sqlite_factory: sessionmaker[Session],
+) -> None:
+    config = _config("http://127.0.0.1:9")
+    lease = Lease(sqlite_factory, "scheduler", "test")
+    async with make_fetcher(config) as fetcher:
+        scheduler = build_scheduler(
+            sqlite_factory, config, list(config.sources), fetcher, lease, asyncio.Event()
+        )
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"crawl:s0", "crawl:s1", "lease"}
+    for source in config.sources:
+        job = jobs[f"crawl:{source.id}"]
+        assert job.coalesce is True
+        assert job.max_instances == 1
+        assert job.trigger.interval.total_seconds() == source.interval_seconds
+        assert job.trigger.jitter == config.schedule.jitter_seconds
+
+
+def _write_config(path: Path, base: str) -> None:
+    path.write_text(
+        "sources:\n"
+        + "".join(
+            f"  - {{id: s{i}, kind: feed, url: '{base}/feed{i}.rss', allow_private: true,"
+            " robots: false, fetch_articles: false}\n"
+            for i in range(2)
+        ),
+        encoding="utf-8",
+    )
+
+
+def _start(config: Path, db: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "MONITOR_DATABASE_URL": db, "MONITOR_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _count_items(db: str) -> int:
+    engine = make_engine(db)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return session.scalar(select(func.count()).select_from(Item)) or 0
+    finally:
+        engine.dispose()
+
+
+def test_service_crawls_refuses_a_second_scheduler_and_stops_cleanly(tmp_path: Path) -> None:
+    routes = Routes()
+    routes["/feed0.rss"] = file(FEED)
+    routes["/feed1.rss"] = file(FEED)
+    with serve(routes) as base:
+        config = tmp_path / "sources.yaml"
+        _write_config(config, base)
+        db = f"sqlite:///{tmp_path / 'monitor.db'}"
+        first = _start(config, db)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and routes.hits.get("/feed1.rss", 0) == 0:
+                time.sleep(0.2)
+            time.sleep(1.0)
+            assert _count_items(db) > 0
+
+            second = _start(config, db)
+            out, err = second.communicate(timeout=60)
+            assert second.returncode != 0
+            assert "another scheduler" in err
+
+            first.send_signal(signal.SIGINT)
+            out, err = first.communicate(timeout=30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert first.returncode == 0, err
+        assert "stopped" in out
+    # The lease was released: a new scheduler may start at once.
+    engine = make_engine(db)
+    lease = Lease(make_sessionmaker(engine), "scheduler", "after")
+    lease.acquire()
+    lease.release()
+    engine.dispose()
