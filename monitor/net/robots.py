@@ -37,21 +37,20 @@ class RobotsAnswer:
     status: int | None
     body: bytes = b""
     problem: str | None = None
+    cacheable: bool = True  # False: ask again next time (e.g. refused by the address guard)
 
 
 @dataclass
 class RobotsRules:
     """The rules of one origin for one user agent."""
 
-    parser: RobotFileParser
+    parser: RobotFileParser | None  # None: everything allowed
     source: str = field(default="robots.txt")
 
     @classmethod
     def allow_all(cls, source: str) -> RobotsRules:
         """Rules that allow every path (no robots.txt, or one we could not use)."""
-        parser = RobotFileParser()
-        parser.allow_all = True
-        return cls(parser, source)
+        return cls(None, source)
 
     @classmethod
     def parse(cls, text: str, source: str = "robots.txt") -> RobotsRules:
@@ -74,7 +73,7 @@ class RobotsRules:
 
     def allows(self, url: str, user_agent: str) -> bool:
         """Return whether ``user_agent`` may fetch ``url``."""
-        return self.parser.can_fetch(user_agent, url)
+        return self.parser is None or self.parser.can_fetch(user_agent, url)
 
 
 def robots_url(url: str) -> str:
@@ -108,10 +107,12 @@ class RobotsCache:
         async with lock:
             rules = self._rules.get(key)
             if rules is None:
-                rules = RobotsRules.from_answer(await load(key))
+                answer = await load(key)
+                rules = RobotsRules.from_answer(answer)
                 if rules.source != "robots.txt":
                     logger.info("%s: %s", key, rules.source)
-                self._rules[key] = rules
+                if answer.cacheable:
+                    self._rules[key] = rules
         return rules
 
     async def allows(self, url: str, load: RobotsLoader) -> bool:
