@@ -24,8 +24,12 @@ class Routes(dict[str, Handler]):
 
 
 @contextmanager
-def serve(routes: Routes) -> Iterator[str]:
-    """Serve ``routes`` on a free port; yields the base URL (``http://127.0.0.1:PORT``)."""
+def serve(routes: Routes, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``routes`` on a free port; yields the base URL (``http://127.0.0.1:PORT``).
+
+    Any 127.x.y.z address works on Linux, which lets a test put hosts side by side (a host that
+    answers 429 is held back as a whole, so it needs an address of its own).
+    """
 
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -46,12 +50,12 @@ def serve(routes: Routes) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+    server = ThreadingHTTPServer((host, 0), RequestHandler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
