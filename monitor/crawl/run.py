@@ -43,7 +43,7 @@ def due_sources(
     """Sources whose next fetch time has come (or that were never fetched)."""
     with factory() as session:
         next_at = dict(session.execute(select(Source.id, Source.next_fetch_at)).all())
-    return [s for s in sources if next_at.get(s.id) is None or next_at[s.id] <= now]
+    return [s for s in sources if (due := next_at.get(s.id)) is None or due <= now]
 
 
 async def crawl(

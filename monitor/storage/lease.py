@@ -71,7 +71,7 @@ class Lease:
                 .where(SchedulerLock.name == self.name, SchedulerLock.holder == self.holder)
                 .values(expires_at=now + self.ttl)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def release(self) -> None:
         with transaction(self.factory) as session:

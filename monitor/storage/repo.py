@@ -164,7 +164,7 @@ def items_query(
     source_ids: Iterable[str] = (),
     search: str | None = None,
     limit: int | None = None,
-) -> Select[tuple[Item]]:
+) -> Select[Item]:
     """Items newest first; ``search`` matches title, summary or text, case-insensitively."""
     stmt = select(Item).order_by(Item.first_seen_at.desc(), Item.id.desc())
     if since is not None:
