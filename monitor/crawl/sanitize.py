@@ -6,6 +6,7 @@ never trusted, so this module is the single place that decides what markup survi
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -14,7 +15,15 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-__all__ = ["clean_html", "fold_whitespace", "html_to_text", "is_safe_url", "nfc"]
+__all__ = [
+    "clean_html",
+    "fold_whitespace",
+    "headline",
+    "html_to_text",
+    "is_safe_url",
+    "nfc",
+    "shorten",
+]
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -58,6 +67,35 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
+
+
+# html5ever, inside nh3, slows down quadratically with nesting depth; real markup stays far below
+# this, while a hostile payload of 50,000 nested <div>s would take seconds per fragment.
+_MAX_DEPTH = 512
+_TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^>]*?(/?)>")
+# Elements that never hold children, or whose end tag authors routinely leave out.
+_NO_DEPTH = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+     "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
+)  # fmt: skip
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+
+
+def _too_deep(fragment: str) -> bool:
+    depth = 0
+    for match in _TAG_TOKEN.finditer(fragment):
+        if match.group(2).lower() in _NO_DEPTH or match.group(3):
+            continue
+        depth += -1 if match.group(1) else 1
+        if depth > _MAX_DEPTH:
+            return True
+    return False
+
+
+def _crude_text(fragment: str) -> str:
+    """Text of markup too deeply nested to parse: tags dropped by pattern, entities decoded."""
+    text = _TAG_TOKEN.sub(" ", _SCRIPT_OR_STYLE.sub(" ", fragment))
+    return html.unescape(text)
 
 
 def nfc(text: str) -> str:
@@ -108,6 +146,8 @@ def clean_html(fragment: str, *, base_url: str | None = None) -> str:
     if not fragment or not fragment.strip():
         return ""
     text = _CONTROL.sub("", fragment)
+    if _too_deep(text):
+        return html.escape(fold_whitespace(_crude_text(text)), quote=False)
     cleaned = nh3.clean(
         text,
         tags=set(_SAFE_TAGS),
@@ -166,6 +206,8 @@ def html_to_text(fragment: str, *, keep_newlines: bool = True) -> str:
         return ""
     if "<" not in fragment and "&" not in fragment:
         return fold_whitespace(fragment, keep_newlines=keep_newlines)
+    if _too_deep(fragment):
+        return fold_whitespace(_crude_text(_CONTROL.sub("", fragment)), keep_newlines=keep_newlines)
     # nh3 first: it parses like a browser and drops executable content with its text, leaving
     # only structural tags for the line-break pass below.
     structural = nh3.clean(
@@ -179,3 +221,42 @@ def html_to_text(fragment: str, *, keep_newlines: bool = True) -> str:
     collector.feed(structural)
     collector.close()
     return fold_whitespace("".join(collector.parts), keep_newlines=keep_newlines)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return ``text`` cut at a word boundary to at most ``limit`` characters, ending with "…"."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if not text[len(cut)].isspace() and space > limit // 2:
+        cut = cut[:space]  # do not end in the middle of a word
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def headline(text: str, limit: int = 120) -> str:
+    """Return a title made from free text: its first line, or first sentence, kept short.
+
+    Used where the source has no title of its own (Telegram posts, untitled feed items).
+    """
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    first = _strip_leading_symbols(lines[0])
+    sentence = _SENTENCE_END.split(first, maxsplit=1)[0]
+    return shorten(fold_whitespace(sentence), limit)
+
+
+def _strip_leading_symbols(text: str) -> str:
+    # Channels open posts with emoji ("⚠️ Sạt lở..."); they add nothing to a title.
+    position = 0
+    while position < len(text) and (
+        unicodedata.category(text[position])[0] in "SZ"
+        or unicodedata.category(text[position]) in {"Mn", "Cf"}
+    ):
+        position += 1
+    return text[position:] or text
