@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -28,12 +28,12 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config.models import Config, Schedule, Source  # noqa: E402
-from monitor.crawl.run import crawl  # noqa: E402
-from monitor.storage.db import make_engine, make_sessionmaker  # noqa: E402
-from monitor.storage.migrate import upgrade  # noqa: E402
-from monitor.storage.models import Item  # noqa: E402
-from tests.servers import Routes, body, serve  # noqa: E402
+from monitor.config.models import Config, Schedule, Source
+from monitor.crawl.run import crawl
+from monitor.storage.db import make_engine, make_sessionmaker
+from monitor.storage.migrate import upgrade
+from monitor.storage.models import Item
+from tests.servers import Routes, body, serve
 
 DEFAULT_ITEMS = Path(__file__).resolve().parents[2] / "shared/data/real/press_items_2026.jsonl"
 
@@ -122,7 +122,8 @@ def main() -> None:
     errors = [r for r in results if r.outcome == "error"]
     pipeline_rate = total_items / pipeline_seconds
     feedparser_rate = parsed / feedparser_seconds
-    print(f"feeds served:             {len(feeds)} ({total_bytes / 1e6:.1f} MB, {total_items} items)")
+    size = f"{total_bytes / 1e6:.1f} MB"
+    print(f"feeds served:             {len(feeds)} ({size}, {total_items} items)")
     print(f"sources with errors:      {len(errors)}")
     print(f"items stored:             {stored} (the rest are duplicates within the data)")
     print(f"feedparser only:          {feedparser_rate:,.0f} items/s ({feedparser_seconds:.2f} s)")
