@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.net.urls import publisher_url_from_google_news
 from monitor.sources.google_news import (
-    decode_google_news_url,
     parse_google_news,
     strip_publisher_suffix,
 )
@@ -51,7 +51,10 @@ def test_descriptions_are_cleaned_to_text() -> None:
 
 
 def test_a_known_old_style_url_decodes_to_the_publisher_article() -> None:
-    assert decode_google_news_url(BBC_OLD_STYLE) == "https://www.bbc.com/news/articles/cjjjnxdv188o"
+    assert (
+        publisher_url_from_google_news(BBC_OLD_STYLE)
+        == "https://www.bbc.com/news/articles/cjjjnxdv188o"
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,12 +73,12 @@ def test_a_known_old_style_url_decodes_to_the_publisher_article() -> None:
     ],
 )
 def test_urls_that_do_not_embed_a_publisher_url_give_none(url: str) -> None:
-    assert decode_google_news_url(url) is None
+    assert publisher_url_from_google_news(url) is None
 
 
 def test_read_links_decode_like_rss_article_links() -> None:
     article_id = google_news_id("https://baoquangngai.vn/a-1.htm")
-    assert decode_google_news_url(f"https://news.google.com/read/{article_id}?hl=vi") == (
+    assert publisher_url_from_google_news(f"https://news.google.com/read/{article_id}?hl=vi") == (
         "https://baoquangngai.vn/a-1.htm"
     )
 
