@@ -256,19 +256,7 @@ def _record(
         row = _source_row(session, source)
         if candidates:
             result.items_new = _store_items(session, source, row, candidates, finished)
-        session.add(
-            FetchAttempt(
-                source_id=source.id,
-                started_at=started,
-                duration_ms=result.duration_ms,
-                url=response.url,
-                outcome=result.outcome,
-                status=response.status,
-                bytes=response.bytes,
-                items_found=result.items_found,
-                items_new=result.items_new,
-            )
-        )
+        session.add(_attempt(result, started, response.url))
         row.last_fetch_at = finished
         row.last_success_at = finished
         row.last_error = None
@@ -308,18 +296,7 @@ def _record_failure(
     )
     with transaction(factory) as session:
         row = _source_row(session, source)
-        session.add(
-            FetchAttempt(
-                source_id=source.id,
-                started_at=started,
-                duration_ms=result.duration_ms,
-                url=response.url if response else source.url,
-                outcome="error",
-                status=result.status,
-                bytes=result.bytes,
-                error=message,
-            )
-        )
+        session.add(_attempt(result, started, response.url if response else source.url))
         row.error_count = (row.error_count or 0) + 1
         row.last_fetch_at = finished
         row.last_error = message
@@ -330,6 +307,21 @@ def _record_failure(
         row.next_fetch_at = finished + delay
     log.warning("source %s: %s", source.id, message)
     return result
+
+
+def _attempt(result: RefreshResult, started: datetime, url: str) -> FetchAttempt:
+    return FetchAttempt(
+        source_id=result.source_id,
+        started_at=started,
+        duration_ms=result.duration_ms,
+        url=url,
+        outcome=result.outcome,
+        status=result.status,
+        bytes=result.bytes,
+        items_found=result.items_found,
+        items_new=result.items_new,
+        error=result.error,
+    )
 
 
 def backoff(interval_seconds: int, error_count: int) -> timedelta:
