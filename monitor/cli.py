@@ -82,6 +82,9 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Their INFO lines (every job run, every migration step) drown the service's own.
+    for noisy in ("apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     ctx.obj = App(config_path=config_path)
 
 
@@ -167,6 +170,8 @@ def run(app: App) -> None:
     """Start the service: the scheduler with every job, until Ctrl-C."""
     from scheduler import run_service
 
+    click.echo(f"database: {app.engine.url.render_as_string(hide_password=True)}")
+
     run_service(app.factory, app.config)
 
 
@@ -183,7 +188,10 @@ def sources(app: App) -> None:
     with app.factory() as session:
         rows = source_statuses(session, now)
     width = shutil.get_terminal_size((120, 20)).columns
-    header = f"{'SOURCE':<24} {'STATE':<8} {'LAST SUCCESS':<16} {'24H':>5} {'ITEMS':>6}  LAST ERROR"
+    header = (
+        f"{'SOURCE':<24} {'STATE':<9} {'LAST SUCCESS':<13} {'NEXT FETCH':<13} "
+        f"{'24H':>5} {'ITEMS':>6}  LAST ERROR"
+    )
     click.echo(header)
     for r in rows:
         if not r.enabled:
@@ -194,17 +202,15 @@ def sources(app: App) -> None:
             state = f"error×{r.error_count}" if r.error_count > 1 else "error"
         else:
             state = "ok"
-        error = r.last_error or ""
-        if r.last_error and r.next_fetch_at:
-            error += f" (retry {ago(r.next_fetch_at, now)})"
+        next_fetch = ago(r.next_fetch_at, now) if r.enabled and r.next_fetch_at else "—"
         line = (
-            f"{r.id[:24]:<24} {state:<8} {ago(r.last_success_at, now):<16} "
+            f"{r.id[:24]:<24} {state:<9} {ago(r.last_success_at, now):<13} {next_fetch:<13} "
             f"{r.items_24h:>5} {r.items_total:>6}  "
         )
-        rest = max(20, width - len(line))
-        click.echo(
-            line + textwrap.shorten(error, rest, placeholder="…") if error else line.rstrip()
-        )
+        if r.last_error:
+            rest = max(30, width - len(line))
+            line += textwrap.shorten(r.last_error, rest, placeholder="…")
+        click.echo(line.rstrip())
 
 
 @cli.command()
