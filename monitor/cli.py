@@ -208,7 +208,8 @@ def sources(app: App) -> None:
             f"{r.items_24h:>5} {r.items_total:>6}  "
         )
         if r.last_error:
-            rest = max(30, width - len(line))
+            # Shorten for a terminal only; piped output keeps the whole message.
+            rest = max(30, width - len(line)) if sys.stdout.isatty() else len(r.last_error)
             line += textwrap.shorten(r.last_error, rest, placeholder="…")
         click.echo(line.rstrip())
 
