@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config.models import Source as SourceConfig
@@ -118,10 +119,24 @@ async def refresh_source(
             factory, source, started, clock, err.user_message, None, now, response=response
         )
 
-    candidates = _candidates(parsed.items, source)
-    with factory() as session:
-        fresh = _not_yet_stored(session, candidates)
-    await _fetch_articles(fetcher, source, fresh)
+    try:
+        candidates = _candidates(parsed.items, source, parsed.warnings)
+        with factory() as session:
+            fresh = _not_yet_stored(session, candidates)
+        await _fetch_articles(fetcher, source, fresh)
+    except Exception as err:  # a bug of ours must not hide as a healthy source
+        log.exception("source %s: processing failed", source.id)
+        return _record_failure(
+            factory,
+            source,
+            started,
+            clock,
+            f"internal error while processing the payload ({type(err).__name__}: {err}); "
+            "please report it",
+            None,
+            now,
+            response=response,
+        )
 
     result = RefreshResult(
         source.id,
@@ -131,17 +146,36 @@ async def refresh_source(
         bytes=response.bytes,
         warnings=list(parsed.warnings),
     )
-    _record(factory, source, started, clock, result, response, candidates, now)
+    try:
+        _record(factory, source, started, clock, result, response, candidates, now)
+    except SQLAlchemyError as err:
+        log.exception("source %s: storing failed", source.id)
+        return _record_failure(
+            factory,
+            source,
+            started,
+            clock,
+            f"could not store the items ({type(err).__name__}); nothing from this fetch was kept",
+            None,
+            now,
+            response=response,
+        )
     return result
 
 
-def _candidates(items: list[ParsedItem], source: SourceConfig) -> list[_Candidate]:
+def _candidates(
+    items: list[ParsedItem], source: SourceConfig, warnings: list[str]
+) -> list[_Candidate]:
     """Canonicalise and hash, dropping duplicates inside one payload (first wins)."""
     own_outlet = source_outlet_key(source)
     seen: set[str] = set()
     out: list[_Candidate] = []
     for item in items:
-        url = canonical_url(item.url)
+        try:
+            url = canonical_url(item.url)
+        except ValueError as err:
+            warnings.append(f"skipped an item with an unusable address {item.url!r}: {err}")
+            continue
         if url in seen:
             continue
         seen.add(url)

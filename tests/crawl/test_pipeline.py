@@ -324,3 +324,41 @@ async def test_google_news_items_belong_to_their_real_publishers(
     assert rows
     assert all(" - " + name not in title for title, name, _ in rows)
     assert {key for _, _, key in rows} != {"search:gn-ducpho"}
+
+
+async def test_a_failing_source_backs_off_exponentially_and_recovers(
+    sqlite_factory: sessionmaker[Session], world: tuple[Routes, str]
+) -> None:
+    routes, base = world
+    routes["/flaky.rss"] = status(503)
+    source = Source(
+        id="flaky",
+        kind="feed",
+        url=base + "/flaky.rss",
+        name="flaky",
+        interval_seconds=600,
+        allow_private=True,
+        respect_robots=False,
+        fetch_articles="never",
+    )
+    config = Config(path="<test>", sources=(source,))
+    delays = []
+    for _ in range(3):
+        await crawl(sqlite_factory, config)
+        with sqlite_factory() as session:
+            row = session.get(SourceRow, "flaky")
+            assert row is not None and row.next_fetch_at and row.last_fetch_at
+            delays.append((row.next_fetch_at - row.last_fetch_at).total_seconds())
+            assert row.last_error == "the server answered 503 Service Unavailable"
+    assert delays == [600, 1200, 2400]
+    # Due-only crawls leave a backing-off source alone.
+    assert await crawl(sqlite_factory, config, due_only=True) == []
+
+    routes["/flaky.rss"] = file(FIXTURES / "feeds" / "reconstructed_2026-08_vtv.xml")
+    (result,) = await crawl(sqlite_factory, config)
+    assert result.outcome == "ok"
+    with sqlite_factory() as session:
+        row = session.get(SourceRow, "flaky")
+        assert row is not None
+        assert row.error_count == 0 and row.last_error is None
+        assert row.last_success_at == row.last_fetch_at
