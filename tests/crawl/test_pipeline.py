@@ -46,6 +46,7 @@ NETWORK_FAILURES = {
     "rate-limited": "429",
     "redirect-loop": "redirect",
     "redirect-to-loopback": "127.0.0.1",
+    "redirect-to-localhost": "localhost",
     "gzip-bomb": "limit",
     "trickle": "within",
     "server-error": "500",
@@ -111,8 +112,10 @@ def _network_sources(routes: Routes, base: str, busy_host: str) -> list[Source]:
     routes["/conditional.rss"] = with_etag(feed, '"v1"')
     routes["/loop-a"] = redirect("/loop-b")
     routes["/loop-b"] = redirect("/loop-a")
-    # Same port, another loopback name: another origin, which allow_private does not cover.
-    routes["/to-loopback"] = redirect(base.replace("127.0.0.1", "localhost") + "/conditional.rss")
+    # Another origin on loopback, which allow_private (granted to this source's origin only)
+    # does not cover: by address on another port, and by name on the same port.
+    routes["/to-loopback"] = redirect("http://127.0.0.1:9/feed.rss")
+    routes["/to-localhost"] = redirect(base.replace("127.0.0.1", "localhost") + "/conditional.rss")
     routes["/bomb.rss"] = gzip_bomb(expanded_mb=64)
     routes["/trickle.rss"] = trickle(feed, seconds_per_byte=0.5, max_seconds=20)
     routes["/500.rss"] = status(500)
@@ -121,6 +124,7 @@ def _network_sources(routes: Routes, base: str, busy_host: str) -> list[Source]:
         "rate-limited": busy_host + "/429.rss",
         "redirect-loop": "/loop-a",
         "redirect-to-loopback": "/to-loopback",
+        "redirect-to-localhost": "/to-localhost",
         "gzip-bomb": "/bomb.rss",
         "trickle": "/trickle.rss",
         "server-error": "/500.rss",
