@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -152,8 +153,11 @@ class Item(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    # Set by the locality stage (a later issue): None = not yet examined.
+    # Set by the locality stage: None = not yet examined.
     relevance_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # none: no watched locality; weak: only weak or ambiguous mentions (kept, marked);
+    # strong: at least one mention at or above the reporting threshold.
+    relevance: Mapped[str | None] = mapped_column(String(8), index=True)
 
     outlet: Mapped[Outlet | None] = relationship()
     source: Mapped[Source] = relationship()
@@ -174,6 +178,23 @@ class ItemSource(Base):
     url: Mapped[str] = mapped_column(Text)  # the URL as that source gave it
 
 
+class Mention(Base):
+    """Where an item names a watched locality: field, span, surface, confidence and why."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    locality_id: Mapped[str] = mapped_column(String(64), index=True)  # id in sources.yaml
+    field: Mapped[str] = mapped_column(String(16))  # title | summary | content
+    start: Mapped[int] = mapped_column(Integer)  # offsets into that field, as stored
+    end: Mapped[int] = mapped_column(Integer)
+    surface: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    unit_code: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class SchedulerLock(Base):
     """A lease so two schedulers never run against one database."""
 
@@ -190,6 +211,7 @@ __all__ = [
     "FetchAttempt",
     "Item",
     "ItemSource",
+    "Mention",
     "Outlet",
     "SchedulerLock",
     "Source",
