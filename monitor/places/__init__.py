@@ -1,0 +1,1 @@
+"""Places: the gazetteer of Vietnamese administrative units and text normalisation."""
