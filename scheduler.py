@@ -28,6 +28,8 @@ from monitor.config.models import Source as SourceConfig
 from monitor.crawl.refresh import refresh_source
 from monitor.crawl.run import make_fetcher, select_sources
 from monitor.net.client import Fetcher
+from monitor.places.matcher import Matcher
+from monitor.places.stage import mark_unchecked, matcher_for, purge_irrelevant
 from monitor.storage.db import transaction
 from monitor.storage.lease import Lease, LeaseHeld
 from monitor.storage.models import Source
@@ -109,11 +111,12 @@ def build_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     now = datetime.now(UTC)
+    matcher = matcher_for(config.localities) if config.localities else None
     for source in sources:
         scheduler.add_job(
             crawl_if_due,
             IntervalTrigger(seconds=source.interval_seconds, jitter=config.schedule.jitter_seconds),
-            args=[factory, fetcher, source],
+            args=[factory, fetcher, source, matcher],
             id=f"crawl:{source.id}",
             name=f"crawl {source.id}",
             coalesce=True,
@@ -127,11 +130,53 @@ def build_scheduler(
             stop.set()
 
     scheduler.add_job(heartbeat, IntervalTrigger(seconds=LEASE_RENEW_SECONDS), id="lease")
+    if matcher is not None:
+        scheduler.add_job(
+            mark_backlog,
+            IntervalTrigger(minutes=1),
+            args=[factory, matcher],
+            id="localities",
+            next_run_time=now + timedelta(seconds=STARTUP_SPREAD_SECONDS),
+            coalesce=True,
+            max_instances=1,
+        )
+        scheduler.add_job(
+            purge,
+            IntervalTrigger(hours=6),
+            args=[factory, config.schedule.retention_days],
+            id="purge",
+            next_run_time=now + timedelta(minutes=5),
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
 
 
+def mark_backlog(factory: sessionmaker[Session], matcher: Matcher) -> int:
+    """Give locality marks to items stored before (e.g. after the localities changed)."""
+    done = 0
+    while True:
+        with transaction(factory) as session:
+            count = mark_unchecked(session, matcher, datetime.now(UTC))
+        done += count
+        if count == 0:
+            return done
+
+
+def purge(factory: sessionmaker[Session], retention_days: int) -> int:
+    """Drop items that name no watched locality once past the retention period."""
+    with transaction(factory) as session:
+        removed = purge_irrelevant(session, datetime.now(UTC), retention_days)
+    if removed:
+        log.info("purged %d items that mention no watched locality", removed)
+    return removed
+
+
 async def crawl_if_due(
-    factory: sessionmaker[Session], fetcher: Fetcher, source: SourceConfig
+    factory: sessionmaker[Session],
+    fetcher: Fetcher,
+    source: SourceConfig,
+    matcher: Matcher | None = None,
 ) -> bool:
     """Crawl unless the source is backing off after errors or a Retry-After; True if it ran."""
     now = datetime.now(UTC)
@@ -139,5 +184,5 @@ async def crawl_if_due(
         row = session.get(Source, source.id)
         if row and row.error_count and row.next_fetch_at and row.next_fetch_at > now:
             return False
-    await refresh_source(factory, fetcher, source)
+    await refresh_source(factory, fetcher, source, matcher=matcher)
     return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TextIO
 
 import click
 from sqlalchemy import Engine, select
@@ -251,9 +252,13 @@ def items(
     if limit is None and not as_json:
         limit = 50
     stmt = items_query(since=since_at, source_ids=source_ids, search=search, limit=limit)
+    from monitor.places.stage import localities_of
+
     with app.factory() as session:
         outlets = {o.id: o for o in session.scalars(select(Outlet))}
-        for item in session.scalars(stmt):
+        rows = list(session.scalars(stmt))
+        localities = localities_of(session, [item.id for item in rows])
+        for item in rows:
             outlet = outlets.get(item.outlet_id) if item.outlet_id else None
             if as_json:
                 seen_through = list(
@@ -263,6 +268,8 @@ def items(
                 )
                 record = {
                     "id": item.id,
+                    "localities": localities.get(item.id, []),
+                    "relevance": item.relevance,
                     "url": item.url,
                     "title": item.title,
                     "summary": item.summary,
@@ -281,6 +288,81 @@ def items(
             else:
                 name = outlet.name if outlet else item.source_id
                 click.echo(f"{show(item.published_at)}  {name[:18]:<18}  {item.title}")
+
+
+@cli.command()
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="JSON lines {id, title, text} (default: standard input).",
+)
+@pass_app
+def match(app: App, input_file: TextIO) -> None:
+    """Find the configured localities in JSON-lines texts (stable output, one line per input).
+
+    Each output line is {"id", "localities", "mentions": [{"locality", "start", "end",
+    "surface", "confidence"}]}. Offsets index title and text joined by a newline (just the text
+    when there is no title); "localities" lists those with a mention of confidence ≥ 0.5.
+    """
+    from monitor.places.matcher import REPORT_THRESHOLD
+    from monitor.places.stage import matcher_for
+
+    matcher = matcher_for(app.config.localities)
+    for number, line in enumerate(input_file, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as err:
+            click.echo(f"{input_file.name}:{number}: not a JSON object ({err})", err=True)
+            raise click.exceptions.Exit(1) from None
+        title, body = record.get("title") or "", record.get("text") or ""
+        text = f"{title}\n{body}" if title else body
+        mentions = matcher.match(text)
+        out = {
+            "id": record.get("id"),
+            "localities": sorted(
+                {m.locality for m in mentions if m.confidence >= REPORT_THRESHOLD}
+            ),
+            "mentions": [
+                {
+                    "locality": m.locality,
+                    "start": m.start,
+                    "end": m.end,
+                    "surface": m.surface,
+                    "confidence": m.confidence,
+                }
+                for m in mentions
+            ],
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@cli.group("eval")
+def eval_group() -> None:
+    """Measure quality on the labelled data shipped with the project."""
+
+
+@eval_group.command("places")
+@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True)
+@click.option("--errors", "show_errors", is_flag=True, help="List every wrong sentence.")
+def eval_places(split: str, show_errors: bool) -> None:
+    """Precision and recall of the locality matcher on the labelled sentences."""
+    from monitor.config.loader import load_config
+    from monitor.places.evaluate import EVALDATA, evaluate, format_report
+    from monitor.places.stage import matcher_for
+
+    config = load_config(EVALDATA / "localities.yaml")
+    report = evaluate(matcher_for(config.localities), EVALDATA / f"places_{split}.jsonl")
+    click.echo(format_report(report, f"places ({split} split)"))
+    if show_errors and report.errors:
+        click.echo("")
+        click.echo("\n".join(report.errors))
 
 
 def main() -> None:

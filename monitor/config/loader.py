@@ -92,7 +92,8 @@ SCHEDULE_KEYS = (
 _ALL_KEYS = frozenset(
     SECTIONS + LOCALITY_KEYS + SOURCE_KEYS + SELECTOR_KEYS + OFFICE_KEYS + SCHEDULE_KEYS
 )
-_ID = re.compile(r"^[a-z0-9_-]+$")
+# Ids appear in URLs, logs and JSON; the stable `monitor match` contract uses ids like "L3".
+_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -599,7 +600,7 @@ class _Checker:
         if not _ID.match(value):
             self.issue(
                 entry.line,
-                f'{noun} "{value}": an id may only use lowercase letters a-z, digits, "-" and "_" '
+                f'{noun} "{value}": an id may only use letters a-z, digits, "-" and "_" '
                 f'(for example "{slug_suggestion(value)}")',
             )
         return value

@@ -24,6 +24,8 @@ from monitor.crawl.extract import extract_article
 from monitor.net.client import Fetcher, FetchResponse
 from monitor.net.errors import FetchError
 from monitor.net.urls import canonical_url
+from monitor.places.matcher import Matcher
+from monitor.places.stage import mark_items
 from monitor.sources import parse_payload
 from monitor.sources.base import ParsedItem, ParseError
 from monitor.storage.db import transaction
@@ -84,8 +86,12 @@ async def refresh_source(
     source: SourceConfig,
     *,
     now: Callable[[], datetime] = utcnow,
+    matcher: Matcher | None = None,
 ) -> RefreshResult:
-    """Crawl ``source`` once and record the result; never raises for a source's own fault."""
+    """Crawl ``source`` once and record the result; never raises for a source's own fault.
+
+    With a ``matcher``, new items get their locality mentions in the same transaction.
+    """
     started = now()
     clock = time.monotonic()
     with factory() as session:
@@ -107,7 +113,7 @@ async def refresh_source(
 
     if response.not_modified:
         result = RefreshResult(source.id, "not_modified", status=response.status)
-        _record(factory, source, started, clock, result, response, [], now)
+        _record(factory, source, started, clock, result, response, [], now, None)
         return result
 
     try:
@@ -147,7 +153,7 @@ async def refresh_source(
         warnings=list(parsed.warnings),
     )
     try:
-        _record(factory, source, started, clock, result, response, candidates, now)
+        _record(factory, source, started, clock, result, response, candidates, now, matcher)
     except SQLAlchemyError as err:
         log.exception("source %s: storing failed", source.id)
         return _record_failure(
@@ -283,13 +289,18 @@ def _record(
     response: FetchResponse,
     candidates: list[_Candidate],
     now: Callable[[], datetime],
+    matcher: Matcher | None,
 ) -> None:
     finished = now()
     result.duration_ms = int((time.monotonic() - clock) * 1000)
     with transaction(factory) as session:
         row = _source_row(session, source)
         if candidates:
-            result.items_new = _store_items(session, source, row, candidates, finished)
+            new_ids = _store_items(session, source, row, candidates, finished)
+            result.items_new = len(new_ids)
+            if matcher is not None and new_ids:
+                new_items = list(session.scalars(select(Item).where(Item.id.in_(new_ids))))
+                mark_items(session, matcher, new_items, finished)
         session.add(_attempt(result, started, response.url))
         row.last_fetch_at = finished
         row.last_success_at = finished
@@ -392,8 +403,8 @@ def _store_items(
     row: Source,
     candidates: list[_Candidate],
     seen_at: datetime,
-) -> int:
-    """Insert what is new and link every candidate to this source; return how many were new."""
+) -> list[int]:
+    """Insert what is new and link every candidate to this source; return the new items' ids."""
     outlet_ids = _outlet_ids(session, source, row, candidates)
     urls = [c.url for c in candidates]
     by_url = dict(session.execute(select(Item.url, Item.id).where(Item.url.in_(urls))).all())
@@ -404,8 +415,8 @@ def _store_items(
             continue
         by_text[(c.outlet_key, c.hash)] = 0  # one payload, same text, two URLs: keep the first
         new_rows.append(_item_row(source, c, outlet_ids[c.outlet_key], seen_at))
-    before = len(by_url)
     insert_ignoring_conflicts(session, Item.__table__, new_rows)
+    inserted = {r["url"] for r in new_rows} - set(by_url)
     by_url = dict(session.execute(select(Item.url, Item.id).where(Item.url.in_(urls))).all())
     by_text = _known_texts(session, candidates)
     links = []
@@ -421,7 +432,7 @@ def _store_items(
                 }
             )
     insert_ignoring_conflicts(session, ItemSource.__table__, links)
-    return len(by_url) - before
+    return [by_url[url] for url in inserted if url in by_url]
 
 
 def _outlet_ids(

@@ -13,6 +13,8 @@ from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
 from monitor.crawl.refresh import RefreshResult, refresh_source, utcnow
 from monitor.net.client import Fetcher
+from monitor.places.matcher import Matcher
+from monitor.places.stage import matcher_for
 from monitor.storage.db import transaction
 from monitor.storage.models import Source
 from monitor.storage.repo import sync_sources
@@ -63,10 +65,11 @@ async def crawl(
         sources = due_sources(factory, sources, now())
     if not sources:
         return []
+    matcher = matcher_for(config.localities) if config.localities else None
     if fetcher is None:
         async with make_fetcher(config) as own:
-            return await _gather(factory, own, sources, now)
-    return await _gather(factory, fetcher, sources, now)
+            return await _gather(factory, own, sources, now, matcher)
+    return await _gather(factory, fetcher, sources, now, matcher)
 
 
 async def _gather(
@@ -74,9 +77,11 @@ async def _gather(
     fetcher: Fetcher,
     sources: list[SourceConfig],
     now: Callable[[], datetime],
+    matcher: Matcher | None,
 ) -> list[RefreshResult]:
     results = await asyncio.gather(
-        *(refresh_source(factory, fetcher, s, now=now) for s in sources), return_exceptions=True
+        *(refresh_source(factory, fetcher, s, now=now, matcher=matcher) for s in sources),
+        return_exceptions=True,
     )
     out: list[RefreshResult] = []
     for source, result in zip(sources, results, strict=True):

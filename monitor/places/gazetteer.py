@@ -229,12 +229,19 @@ class Gazetteer:
         provinces = self.resolve_province(province)
         scope = {p.code for p in provinces}
         word, bare = _strip_unit_word(normalize(name))
-        bare = normalize(self._spellings.get(fold(bare), bare))
-        candidates = [
-            u
-            for u in self.named(bare)
-            if (u.code in scope if u.level == "province" else u.province in scope)
-        ]
+
+        def in_scope(query: str) -> list[Unit]:
+            return [
+                u
+                for u in self.named(query)
+                if (u.code in scope if u.level == "province" else u.province in scope)
+            ]
+
+        # A name as written wins; an old spelling ("Bắc Cạn") is tried only when nothing
+        # bears the name itself (a current xã Hà Tây exists in Hải Phòng).
+        candidates = in_scope(bare)
+        if not candidates and fold(bare) in self._spellings:
+            candidates = in_scope(normalize(self._spellings[fold(bare)]))
         if word is not None:
             typed = [u for u in candidates if normalize(u.type) == word]
             candidates = typed or candidates

@@ -1,0 +1,504 @@
+"""Find the watched localities in a text: every surface form, one automaton, context decides.
+
+How it works, in three steps:
+
+1. ``build_matcher`` turns each configured locality into the units it covers (the gazetteer
+   resolves name + province to former and current units; units inside them and the current units
+   that replaced them join in) and every way the press writes them: bare names, names with their
+   unit word or its abbreviation, unaccented forms, English forms, aliases. All surfaces go into
+   one Aho-Corasick automaton, keyed on normalised text.
+2. ``Matcher.match`` normalises the text once (keeping a map back to the original offsets), runs
+   the automaton over the accented form and over the unaccented form, and keeps only whole-word
+   hits. A hit in the unaccented pass counts only where the text itself was written without
+   accents: "Tam Dương" must never match Tam Đường.
+3. Each hit is scored. A name that exists in one place only is strong; a name shared with units
+   elsewhere (about 300 commune names are) needs the context to support it — the province, a
+   neighbouring unit of the locality, an outlet local to the province — and is dropped when the
+   context points elsewhere or the name is written with another unit word ("phường Vạn Ninh").
+   Unaccented text gets the same treatment with lower scores.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from monitor.config.models import Locality
+from monitor.places.gazetteer import OLD_SPELLINGS, UNIT_WORDS, Gazetteer, Unit
+from monitor.places.normalize import fold, normalize, normalize_with_offsets
+
+# Scores, by the strength of the evidence. Mentions below REPORT_THRESHOLD are stored as weak.
+REPORT_THRESHOLD = 0.5
+TYPED_UNIQUE = 0.97  # "thị xã Đức Phổ": unit word + name, nowhere else
+TYPED_SHARED = 0.9  # "huyện Vạn Ninh" when other Vạn Ninh units exist, but none a huyện
+BARE_UNIQUE = 0.9  # "Sa Huỳnh": a name used in one place only
+ALIAS = 0.85  # configured landmark names
+SUPPORTED = 0.8  # a shared name with the locality's context around it
+UNSUPPORTED = 0.3  # a shared name with no context either way: kept, marked weak
+UNACCENTED_PENALTY = 0.1  # "duc pho" is a little less sure than "Đức Phổ"
+UNACCENTED_UNSUPPORTED = 0.2
+
+# Words that turn a following place name into a person, a street or an archaeological culture.
+_NOT_A_PLACE_BEFORE = {
+    "ông",
+    "bà",
+    "anh",
+    "chị",
+    "em",
+    "cô",
+    "chú",
+    "bác",
+    "cháu",
+    "cụ",
+    "mr",
+    "mrs",
+    "ms",
+    "đường",
+    "phố",
+    "ngõ",
+    "hẻm",
+    "kiệt",
+    "street",
+    "st",
+    "văn hóa",
+    "nền văn hóa",
+    "họ",
+    "tên",
+}
+
+_ENGLISH_SUFFIX = {
+    "tỉnh": ("province",),
+    "thành phố": ("city",),
+    "huyện": ("district",),
+    "quận": ("district",),
+    "thị xã": ("town",),
+    "xã": ("commune",),
+    "phường": ("ward",),
+    "thị trấn": ("township", "town"),
+    "đặc khu": ("special zone", "special administrative zone"),
+}
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place where the text names a watched locality (offsets index the input as given)."""
+
+    locality: str
+    start: int
+    end: int
+    surface: str
+    confidence: float
+    unit: str | None = None  # gazetteer code of the unit named, when known
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class _Variant:
+    locality: str
+    unit: str | None
+    key: str  # normalised (accented or folded) surface
+    accented: bool
+    typed: bool  # includes its unit word
+    shared: bool  # the bare name also names units outside the locality
+    alias: bool = False
+
+
+@dataclass
+class _Scope:
+    """What one locality covers: its units, their inside, their successors; plus context."""
+
+    locality: Locality
+    units: dict[str, Unit] = field(default_factory=dict)
+    context_keys: set[str] = field(default_factory=set)  # normalised names that support it
+    context_folded: set[str] = field(default_factory=set)
+    excludes: list[str] = field(default_factory=list)
+
+
+class Matcher:
+    """Matches texts against a fixed set of localities; build once, call ``match`` many times."""
+
+    def __init__(
+        self,
+        scopes: dict[str, _Scope],
+        variants: Sequence[_Variant],
+        elsewhere: dict[str, set[str]],
+    ) -> None:
+        self._scopes = scopes
+        self._elsewhere = elsewhere  # shared bare key → normalised province names of namesakes
+        # Every word that can support or contradict a mention, found in one pass per text.
+        self._context = ahocorasick.Automaton()
+        context_words: set[str] = set()
+        for scope in scopes.values():
+            context_words |= scope.context_keys | scope.context_folded
+        for hints in elsewhere.values():
+            context_words |= hints | {fold(h) for h in hints}
+        for word in context_words:
+            if word:
+                self._context.add_word(word, len(word))
+        if len(self._context):
+            self._context.make_automaton()
+        self._accented = ahocorasick.Automaton()
+        self._folded = ahocorasick.Automaton()
+        grouped: dict[tuple[bool, str], list[_Variant]] = defaultdict(list)
+        for v in variants:
+            grouped[(v.accented, v.key)].append(v)
+        for (accented, key), group in grouped.items():
+            automaton = self._accented if accented else self._folded
+            automaton.add_word(key, (len(key), tuple(group)))
+        for automaton in (self._accented, self._folded):
+            if len(automaton):
+                automaton.make_automaton()
+        self.variant_count = len(variants)
+
+    @property
+    def localities(self) -> list[str]:
+        return list(self._scopes)
+
+    def match(self, text: str, *, outlet_provinces: Iterable[str] = ()) -> list[Mention]:
+        """Every mention of a watched locality in ``text``, strongest first per span."""
+        norm, offsets = normalize_with_offsets(text)
+        folded = norm.translate(_FOLD_TABLE)
+        hits: list[tuple[int, int, _Variant]] = []
+        for automaton, haystack, accented in (
+            (self._accented, norm, True),
+            (self._folded, folded, False),
+        ):
+            if not len(automaton):
+                continue
+            for end_index, (length, group) in automaton.iter(haystack):
+                start, end = end_index - length + 1, end_index + 1
+                if not _whole_word(haystack, start, end):
+                    continue
+                if not accented and norm[start:end] != folded[start:end]:
+                    continue  # written with accents: the accented pass decides
+                hits.extend((start, end, v) for v in group)
+        if not hits:
+            return []
+        hits = _longest_per_locality(hits)
+        present = {normalize(p) for p in outlet_provinces}
+        if len(self._context):
+            for haystack in (norm, folded):
+                for end_index, length in self._context.iter(haystack):
+                    start = end_index - length + 1
+                    if _whole_word(haystack, start, end_index + 1):
+                        present.add(haystack[start : end_index + 1])
+        mentions = []
+        for start, end, variant in hits:
+            written = text[offsets[start] : offsets[end]]
+            score, reason = self._score(norm, folded, start, end, variant, present, written, text)
+            if score <= 0:
+                continue
+            mentions.append(
+                Mention(
+                    locality=variant.locality,
+                    start=offsets[start],
+                    end=offsets[end],
+                    surface=text[offsets[start] : offsets[end]],
+                    confidence=round(score, 2),
+                    unit=variant.unit,
+                    reason=reason,
+                )
+            )
+        mentions.sort(key=lambda m: (m.start, -m.confidence))
+        return mentions
+
+    def _score(
+        self,
+        norm: str,
+        folded: str,
+        start: int,
+        end: int,
+        v: _Variant,
+        present: set[str],
+        written: str,
+        text: str,
+    ) -> tuple[float, str]:
+        scope = self._scopes[v.locality]
+        for phrase in scope.excludes:
+            if _inside_phrase(norm if v.accented else folded, start, end, phrase):
+                return 0.0, "excluded phrase"
+        before = _words_before(norm, start)
+        if not v.typed and not v.alias and _written_as_common_words(written, text):
+            return 0.0, "written in lower case: a common word here, not a place name"
+        if not v.typed:
+            if any(" ".join(before[-n:]) in _NOT_A_PLACE_BEFORE for n in (1, 2, 3) if before):
+                return 0.0, "a person, street or culture, not the place"
+            if before and _unit_word(before) is not None:
+                return 0.0, "written with a unit word this locality does not have"
+        own = {norm[start:end], folded[start:end]}
+        support = bool((present - own) & (scope.context_keys | scope.context_folded))
+        hints = self._elsewhere.get(_bare_key(v), set()) - scope.context_keys
+        against = bool(present & (hints | {fold(h) for h in hints}))
+        if v.alias:
+            score, reason = ALIAS, "alias"
+        elif not v.shared:
+            score = TYPED_UNIQUE if v.typed else BARE_UNIQUE
+            reason = "name used in one place only"
+        elif against and not support:
+            return 0.0, "the context points to a namesake elsewhere"
+        elif support:
+            score = TYPED_SHARED if v.typed else SUPPORTED
+            reason = "shared name, context supports it"
+        elif v.typed:
+            score, reason = UNSUPPORTED + 0.2, "shared name with unit word, no context"
+        else:
+            score, reason = UNSUPPORTED, "shared name, no context"
+        if not v.accented:
+            if score <= UNSUPPORTED + 0.2 and not support:
+                return UNACCENTED_UNSUPPORTED, reason + " (unaccented)"
+            score -= UNACCENTED_PENALTY
+            reason += " (unaccented)"
+        return score, reason
+
+
+def _bare_key(v: _Variant) -> str:
+    return fold(v.key) if v.accented else v.key
+
+
+# Vietnamese letters to their unaccented base, one character to one (offsets stay aligned).
+_FOLD_TABLE = {
+    ord(c): unicodedata.normalize("NFD", c)[0]
+    for c in (
+        "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+        "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+    )
+}
+_FOLD_TABLE[ord("đ")] = "d"
+_FOLD_TABLE[ord("Đ")] = "D"
+
+
+def _written_as_common_words(surface: str, text: str) -> bool:
+    """True when a name stands in lower case inside text that capitalises its names.
+
+    Vietnamese capitalises every syllable of a place name; "chiến thắng" (victory) or "hòa
+    bình" (peace) in lower case are words, while "Chiến Thắng" and "Hòa Bình" may be communes.
+    Text without case (all lower, all upper: social posts, headlines) proves nothing.
+    """
+    if not any(c.islower() for c in text) or not any(c.isupper() for c in text):
+        return False
+    words = [w for w in _WORD.findall(surface) if not w.isdigit()]
+    return any(w[0].islower() for w in words)
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or after.isalnum())
+
+
+def _has_word(text: str, key: str) -> bool:
+    if not key:
+        return False
+    index = text.find(key)
+    while index >= 0:
+        if _whole_word(text, index, index + len(key)):
+            return True
+        index = text.find(key, index + 1)
+    return False
+
+
+def _inside_phrase(text: str, start: int, end: int, phrase: str) -> bool:
+    index = text.find(phrase, max(0, start - len(phrase)))
+    while 0 <= index <= start:
+        if index + len(phrase) >= end:
+            return True
+        index = text.find(phrase, index + 1)
+    return False
+
+
+def _words_before(text: str, start: int, count: int = 3) -> list[str]:
+    return _WORD.findall(text[max(0, start - 40) : start])[-count:]
+
+
+_UNIT_PREFIXES: dict[str, str] = {}
+for _type, _abbrevs in UNIT_WORDS.items():
+    _UNIT_PREFIXES[normalize(_type)] = _type
+    for _abbrev in _abbrevs:
+        _UNIT_PREFIXES[normalize(_abbrev).rstrip(". ")] = _type
+
+
+def _unit_word(words: list[str]) -> str | None:
+    """The unit type written right before a name ("phường", "tx", "thành phố"), if any."""
+    for n in (2, 1):
+        if len(words) >= n:
+            candidate = " ".join(words[-n:])
+            if candidate in _UNIT_PREFIXES:
+                return _UNIT_PREFIXES[candidate]
+    return None
+
+
+def _longest_per_locality(
+    hits: list[tuple[int, int, _Variant]],
+) -> list[tuple[int, int, _Variant]]:
+    """Drop a hit inside a longer hit of the same locality ("Đức Phổ" in "thị xã Đức Phổ")."""
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    kept: list[tuple[int, int, _Variant]] = []
+    for start, end, v in hits:
+        if any(
+            k[2].locality == v.locality and k[0] <= start and end <= k[1] and k != (start, end, v)
+            for k in kept
+        ):
+            continue
+        kept.append((start, end, v))
+    # One hit per (span, locality): the strongest variant.
+    best: dict[tuple[int, int, str], tuple[int, int, _Variant]] = {}
+    for hit in kept:
+        key = (hit[0], hit[1], hit[2].locality)
+        current = best.get(key)
+        if current is None or _rank(hit[2]) > _rank(current[2]):
+            best[key] = hit
+    return list(best.values())
+
+
+def _rank(v: _Variant) -> tuple[bool, bool, bool]:
+    return (v.typed, not v.shared, v.accented)
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Names:
+    """Every unit by its normalised name and by its unaccented name."""
+
+    exact: dict[str, list[Unit]]
+    folded: dict[str, list[Unit]]
+
+    @classmethod
+    def of(cls, gazetteer: Gazetteer) -> _Names:
+        exact: dict[str, list[Unit]] = defaultdict(list)
+        folded: dict[str, list[Unit]] = defaultdict(list)
+        for unit in gazetteer.units.values():
+            key = normalize(unit.name)
+            exact[key].append(unit)
+            folded[fold(key)].append(unit)
+        return cls(exact, folded)
+
+
+def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Matcher:
+    """Derive every surface of every locality and compile them into one automaton."""
+    names = _Names.of(gazetteer)
+    scopes: dict[str, _Scope] = {}
+    variants: list[_Variant] = []
+    elsewhere: dict[str, set[str]] = {}
+    for locality in localities:
+        scope = _scope_for(locality, gazetteer, names)
+        scopes[locality.id] = scope
+        for unit in scope.units.values():
+            variants.extend(_unit_variants(locality.id, unit, scope, gazetteer, names, elsewhere))
+        for alias in locality.aliases:
+            key = normalize(alias)
+            variants.append(_Variant(locality.id, None, key, True, False, False, alias=True))
+            if fold(key) != key:
+                variants.append(
+                    _Variant(locality.id, None, fold(key), False, False, False, alias=True)
+                )
+    excluded = {normalize(e) for loc in localities for e in loc.exclude}
+    variants = [v for v in variants if v.key not in excluded and fold(v.key) not in excluded]
+    return Matcher(scopes, _dedupe(variants), elsewhere)
+
+
+def _dedupe(variants: list[_Variant]) -> list[_Variant]:
+    seen: dict[tuple[str, str, bool], _Variant] = {}
+    for v in variants:
+        key = (v.locality, v.key, v.accented)
+        current = seen.get(key)
+        if current is None or _rank(v) > _rank(current):
+            seen[key] = v
+    return list(seen.values())
+
+
+def _scope_for(locality: Locality, gazetteer: Gazetteer, names: _Names) -> _Scope:
+    scope = _Scope(locality=locality)
+    roots = gazetteer.resolve_locality(locality.name, locality.province)
+    for root in roots:
+        scope.units[root.code] = root
+        for unit in gazetteer.descendants(root.code):
+            scope.units[unit.code] = unit
+    # Former units lead to the current communes that replaced them (not to a successor
+    # province: Thái Nguyên is not Bắc Kạn), and current units to the former ones they absorbed.
+    for unit in list(scope.units.values()):
+        if unit.era == "former" and unit.level != "province":
+            for code in unit.successors:
+                successor = gazetteer.get(code)
+                if successor.level == "commune":
+                    scope.units[code] = successor
+        elif unit.era == "current" and unit.level == "commune":
+            for former in gazetteer.predecessors(unit.code):
+                if former.level == "commune":
+                    scope.units[former.code] = former
+    # Context: the provinces (current and former) the locality lies in, and its own units.
+    for unit in list(scope.units.values()):
+        if unit.province:
+            province = gazetteer.get(unit.province)
+            scope.context_keys.add(normalize(province.name))
+        if unit.level == "province":
+            scope.context_keys.add(normalize(unit.name))
+    scope.context_keys.add(normalize(locality.province))
+    for unit in scope.units.values():
+        key = normalize(unit.name)
+        if all(other.code in scope.units for other in names.exact[key]):
+            scope.context_keys.add(key)
+    scope.context_keys.update(normalize(a) for a in locality.aliases)
+    scope.context_folded = {fold(k) for k in scope.context_keys if len(k) > 4}
+    scope.excludes = [normalize(e) for e in locality.exclude]
+    return scope
+
+
+def _unit_variants(
+    locality_id: str,
+    unit: Unit,
+    scope: _Scope,
+    gazetteer: Gazetteer,
+    names: _Names,
+    elsewhere: dict[str, set[str]],
+) -> Iterable[_Variant]:
+    name = normalize(unit.name)
+    # Old spellings of this name ("bắc cạn"), unless the old form is a unit's name today.
+    spellings = {name} | {
+        normalize(old)
+        for old, new in OLD_SPELLINGS.items()
+        if normalize(new) == name and not names.exact.get(normalize(old))
+    }
+    outside = [u for u in names.exact[name] if u.code not in scope.units]
+    outside_folded = [u for u in names.folded[fold(name)] if u.code not in scope.units]
+    if outside_folded:
+        hints = elsewhere.setdefault(fold(name), set())
+        for other in outside_folded:
+            for code in (other.province, other.district):
+                if code:
+                    hints.add(normalize(gazetteer.get(code).name))
+            if other.level == "province":
+                hints.add(normalize(other.name))
+    typed_words = [unit.type, *UNIT_WORDS.get(unit.type, ())]
+    # "Phường 1" is never written "1"; two-letter names are words, not places, when alone.
+    bare_allowed = not name.isdigit() and len(fold(name).replace(" ", "")) >= 3
+    for spelled in spellings:
+        folded = fold(spelled)
+        if bare_allowed:
+            yield _Variant(locality_id, unit.code, spelled, True, False, bool(outside))
+            yield _Variant(locality_id, unit.code, folded, False, False, bool(outside_folded))
+        for word in typed_words:
+            prefix = normalize(word).rstrip(".")
+            separators = (" ",) if word == unit.type else (" ", ". ", ".")
+            for sep in separators:
+                key = f"{prefix}{sep}{spelled}"
+                clash = any(u.type == unit.type for u in outside)
+                clash_folded = any(u.type == unit.type for u in outside_folded)
+                yield _Variant(locality_id, unit.code, key, True, True, clash)
+                yield _Variant(locality_id, unit.code, fold(key), False, True, clash_folded)
+        for english in _ENGLISH_SUFFIX.get(unit.type, ()):
+            clash_folded = any(u.type == unit.type for u in outside_folded)
+            yield _Variant(locality_id, unit.code, f"{spelled} {english}", True, True, False)
+            yield _Variant(locality_id, unit.code, f"{folded} {english}", False, True, clash_folded)
+            if unit.level == "province":
+                yield _Variant(
+                    locality_id, unit.code, f"{english} of {folded}", False, True, clash_folded
+                )

@@ -1,0 +1,87 @@
+"""The matcher finds watched localities in every written form, and not their namesakes."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from monitor.config.models import Locality
+from monitor.places.matcher import REPORT_THRESHOLD, Matcher
+from monitor.places.stage import matcher_for
+
+LOCALITIES = (
+    Locality(id="L1", name="Quế Minh", province="Quảng Nam"),
+    Locality(id="L2", name="Vạn Ninh", province="Khánh Hòa"),
+    Locality(id="L3", name="Đức Phổ", province="Quảng Ngãi", exclude=("văn hóa Sa Huỳnh",)),
+    Locality(id="L4", name="Bắc Kạn", province="Bắc Kạn"),
+    Locality(id="L5", name="Tam Đường", province="Lai Châu"),
+)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return matcher_for(LOCALITIES)
+
+
+def found(matcher: Matcher, text: str) -> set[str]:
+    return {m.locality for m in matcher.match(text) if m.confidence >= REPORT_THRESHOLD}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thị xã Đức Phổ ra quân dọn vệ sinh môi trường biển", {"L3"}),
+        ("UBND TX. Đức Phổ họp bàn phương án chống bão", {"L3"}),
+        ("Ngư dân phường Sa Huỳnh trúng mùa cá cơm", {"L3"}),
+        ("Duc Pho town prepares for the storm", {"L3"}),
+        ("mua lon qua, duong o thi xa duc pho ngap het roi", {"L3"}),
+        ("Huyện Tam Đường, tỉnh Lai Châu phát triển chè Shan tuyết", {"L5"}),
+        ("Tỉnh Bắc Cạn xưa nay là vùng đất cách mạng", {"L4"}),
+        ("Hồ Ba Bể đón lượng khách kỷ lục", {"L4"}),
+        ("Bac Kan province reports landslides after heavy rain", {"L4"}),
+        ("Xã Quế Minh, thành phố Đà Nẵng tổ chức lễ hội", {"L1"}),
+        ("Huyện Vạn Ninh, Khánh Hòa khẩn trương ứng phó bão", {"L2"}),
+        ("Sa Huỳnh (Quảng Ngãi) và Vạn Ninh (Khánh Hòa) đón khách du lịch biển", {"L3", "L2"}),
+    ],
+)
+def test_finds_the_locality_in_every_written_form(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) >= expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phường Vạn Ninh, thành phố Móng Cái, tỉnh Quảng Ninh đón khách Trung Quốc",
+        "Xã Tam Dương, tỉnh Vĩnh Phúc thu hoạch lúa",
+        "Anh Đức Phổ, chủ quán cà phê, kể chuyện",
+        "Tỉnh Thái Nguyên đẩy mạnh chuyển đổi số",
+        "Hội thảo về văn hóa Sa Huỳnh thu hút các nhà khảo cổ",
+        "Giá vàng hôm nay tăng mạnh",
+    ],
+)
+def test_ignores_namesakes_people_and_successor_provinces(matcher: Matcher, text: str) -> None:
+    assert found(matcher, text) == set()
+
+
+def test_offsets_point_into_the_text_as_given_even_in_nfd(matcher: Matcher) -> None:
+    text = unicodedata.normalize("NFD", "Bão số 5 đổ bộ vào thị xã Đức Phổ, Quảng Ngãi")
+    mentions = [m for m in matcher.match(text) if m.locality == "L3"]
+    assert mentions
+    for m in mentions:
+        assert text[m.start : m.end] == m.surface
+        assert unicodedata.normalize("NFC", m.surface).casefold().endswith("đức phổ")
+
+
+def test_tone_mark_placement_does_not_matter(matcher: Matcher) -> None:
+    assert found(matcher, "Mưa lớn ở Vạn Ninh, Khánh Hoà") == found(
+        matcher, "Mưa lớn ở Vạn Ninh, Khánh Hòa"
+    )
+    assert "L2" in found(matcher, "Mưa lớn ở Vạn Ninh, Khánh Hoà")
+
+
+def test_a_shared_name_without_context_is_kept_but_weak(matcher: Matcher) -> None:
+    mentions = [m for m in matcher.match("Mưa lớn ở Vạn Ninh") if m.locality == "L2"]
+    assert mentions and all(m.confidence < REPORT_THRESHOLD for m in mentions)
