@@ -116,8 +116,9 @@ class _Scope:
 
     locality: Locality
     units: dict[str, Unit] = field(default_factory=dict)
-    context_keys: set[str] = field(default_factory=set)  # normalised names that support it
-    context_folded: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)  # former provinces it lies in
+    province_words: set[str] = field(default_factory=set)  # its provinces' names, any era
+    alias_words: set[str] = field(default_factory=set)
     excludes: list[str] = field(default_factory=list)
 
 
@@ -128,22 +129,14 @@ class Matcher:
         self,
         scopes: dict[str, _Scope],
         variants: Sequence[_Variant],
-        elsewhere: dict[str, set[str]],
+        signals: dict[str, tuple[str, str]],
+        typed_elsewhere: set[tuple[str, str]],
     ) -> None:
         self._scopes = scopes
-        self._elsewhere = elsewhere  # shared bare key → normalised province names of namesakes
-        # Every word that can support or contradict a mention, found in one pass per text.
-        self._context = ahocorasick.Automaton()
-        context_words: set[str] = set()
-        for scope in scopes.values():
-            context_words |= scope.context_keys | scope.context_folded
-        for hints in elsewhere.values():
-            context_words |= hints | {fold(h) for h in hints}
-        for word in context_words:
-            if word:
-                self._context.add_word(word, len(word))
-        if len(self._context):
-            self._context.make_automaton()
+        # word → (kind, former province): "unit" for a name found in one former province only
+        # (a district, a ward, a town), "province" for a province's name.
+        self._signals = signals
+        self._typed_elsewhere = typed_elsewhere  # (unit type, folded name) of every unit
         self._accented = ahocorasick.Automaton()
         self._folded = ahocorasick.Automaton()
         grouped: dict[tuple[bool, str], list[_Variant]] = defaultdict(list)
@@ -152,7 +145,13 @@ class Matcher:
         for (accented, key), group in grouped.items():
             automaton = self._accented if accented else self._folded
             automaton.add_word(key, (len(key), tuple(group)))
-        for automaton in (self._accented, self._folded):
+        self._context = ahocorasick.Automaton()
+        words = set(signals)
+        for scope in scopes.values():
+            words |= scope.province_words | scope.alias_words
+        for word in words:
+            self._context.add_word(word, len(word))
+        for automaton in (self._accented, self._folded, self._context):
             if len(automaton):
                 automaton.make_automaton()
         self.variant_count = len(variants)
@@ -182,25 +181,52 @@ class Matcher:
         if not hits:
             return []
         hits = _longest_per_locality(hits)
-        present = {normalize(p) for p in outlet_provinces}
+        # Context words with their spans; outlet provinces count as if written far away.
+        present: list[tuple[str, int, int]] = [(normalize(p), -1, -1) for p in outlet_provinces]
         if len(self._context):
-            for haystack in (norm, folded):
+            for haystack, accented in ((norm, True), (folded, False)):
                 for end_index, length in self._context.iter(haystack):
                     start = end_index - length + 1
-                    if _whole_word(haystack, start, end_index + 1):
-                        present.add(haystack[start : end_index + 1])
+                    if not _whole_word(haystack, start, end_index + 1):
+                        continue
+                    if (
+                        not accented
+                        and norm[start : end_index + 1] != haystack[start : end_index + 1]
+                    ):
+                        continue
+                    surface = unicodedata.normalize(
+                        "NFC", text[offsets[start] : _end_offset(text, offsets, end_index + 1)]
+                    )
+                    if _written_as_common_words(surface, text):
+                        continue  # "khánh thành", "học sinh": words, not the places so named
+                    if not all(c.isalpha() or c.isspace() for c in surface):
+                        continue  # "Vạn Ninh (Khánh Hòa)" does not name a "Ninh Khánh"
+                    # Kept in the original text's coordinates: punctuation is distance.
+                    present.append(
+                        (
+                            haystack[start : end_index + 1],
+                            offsets[start],
+                            _end_offset(text, offsets, end_index + 1),
+                        )
+                    )
+        # Case is read on NFC text: in NFD a combining mark splits a word for the regex.
+        nfc = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
         mentions = []
         for start, end, variant in hits:
-            written = text[offsets[start] : offsets[end]]
-            score, reason = self._score(norm, folded, start, end, variant, present, written, text)
+            written = unicodedata.normalize(
+                "NFC", text[offsets[start] : _end_offset(text, offsets, end)]
+            )
+            score, reason = self._score(
+                norm, folded, start, end, variant, present, written, nfc, offsets
+            )
             if score <= 0:
                 continue
             mentions.append(
                 Mention(
                     locality=variant.locality,
                     start=offsets[start],
-                    end=offsets[end],
-                    surface=text[offsets[start] : offsets[end]],
+                    end=_end_offset(text, offsets, end),
+                    surface=text[offsets[start] : _end_offset(text, offsets, end)],
                     confidence=round(score, 2),
                     unit=variant.unit,
                     reason=reason,
@@ -216,9 +242,10 @@ class Matcher:
         start: int,
         end: int,
         v: _Variant,
-        present: set[str],
+        present: list[tuple[str, int, int]],
         written: str,
         text: str,
+        offsets: list[int],
     ) -> tuple[float, str]:
         scope = self._scopes[v.locality]
         for phrase in scope.excludes:
@@ -230,32 +257,110 @@ class Matcher:
         if not v.typed:
             if any(" ".join(before[-n:]) in _NOT_A_PLACE_BEFORE for n in (1, 2, 3) if before):
                 return 0.0, "a person, street or culture, not the place"
-            if before and _unit_word(before) is not None:
-                return 0.0, "written with a unit word this locality does not have"
-        own = {norm[start:end], folded[start:end]}
-        support = bool((present - own) & (scope.context_keys | scope.context_folded))
-        hints = self._elsewhere.get(_bare_key(v), set()) - scope.context_keys
-        against = bool(present & (hints | {fold(h) for h in hints}))
+            written_type = _unit_word(before) if before else None
+            if written_type is not None and (written_type, _bare_key(v)) in self._typed_elsewhere:
+                return 0.0, "written with the unit word of a namesake elsewhere"
+        if not v.typed and _inside_longer_name(written, text):
+            return 0.0, "part of a longer proper name (a person, a company)"
+        context = self._context_for(scope, present, offsets[start], _end_offset(text, offsets, end))
         if v.alias:
             score, reason = ALIAS, "alias"
         elif not v.shared:
-            score = TYPED_UNIQUE if v.typed else BARE_UNIQUE
-            reason = "name used in one place only"
-        elif against and not support:
+            small = scope.units[v.unit].level == "commune" if v.unit in scope.units else False
+            if context == "against" and small and not v.typed:
+                score, reason = UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere"
+            else:
+                score = TYPED_UNIQUE if v.typed else BARE_UNIQUE
+                reason = "name used in one place only"
+        elif context == "against":
             return 0.0, "the context points to a namesake elsewhere"
-        elif support:
+        elif context == "support":
             score = TYPED_SHARED if v.typed else SUPPORTED
             reason = "shared name, context supports it"
         elif v.typed:
             score, reason = UNSUPPORTED + 0.2, "shared name with unit word, no context"
         else:
             score, reason = UNSUPPORTED, "shared name, no context"
+        support = context == "support"
         if not v.accented:
             if score <= UNSUPPORTED + 0.2 and not support:
                 return UNACCENTED_UNSUPPORTED, reason + " (unaccented)"
             score -= UNACCENTED_PENALTY
             reason += " (unaccented)"
         return score, reason
+
+    def _context_for(
+        self, scope: _Scope, present: list[tuple[str, int, int]], start: int, end: int
+    ) -> str:
+        """ "support", "against" or "" for a hit at [start, end), from the words around it.
+
+        The nearest telling word decides, so a list of places each with its province in
+        brackets reads right; at equal distance a unit name outranks a province name.
+        """
+        best: tuple[int, int, int, str] | None = None  # (distance, rank, before, verdict)
+        for word, w_start, w_end in present:
+            if w_start < end and start < w_end:
+                continue  # the mention itself, or a word overlapping it
+            distance = 10_000 if w_start < 0 else max(w_start - end, start - w_end)
+            if word in scope.alias_words:
+                verdict, rank = "support", 0
+            elif word in scope.province_words:
+                verdict, rank = "support", 1
+            else:
+                signal = self._signals.get(word)
+                if signal is None:
+                    continue
+                kind, region = signal
+                rank = 0 if kind == "unit" else 1
+                # A neighbour in the same former province supports (Nha Trang for Vạn Ninh).
+                verdict = "support" if region in scope.regions else "against"
+            # At equal distance the word after wins: "Vạn Ninh (Khánh Hòa)", "Vạn Ninh, Khánh Hòa".
+            candidate = (distance, rank, int(w_end <= start), verdict)
+            if best is None or candidate < best:
+                best = candidate
+        return best[3] if best else ""
+
+
+def _inside_longer_name(written: str, text: str) -> bool:
+    """True when the name runs on into other capitalised words: "Phổ Minh Anh", "Lò Văn Tam Đường".
+
+    Vietnamese personal names are three or four capitalised syllables; a place name joined,
+    with no comma, to another capitalised word that is not a unit word is most often part of one.
+    """
+    index = text.find(written)
+    if index < 0:
+        return False
+    after = text[index + len(written) :]
+    following = _WORD.match(after[1:]) if after[:1] == " " else None
+    if following is not None and _is_name_word(following.group(0)):
+        return True
+    before = text[:index]
+    if not before.endswith(" "):
+        return False
+    head = before.rstrip(" ")
+    previous = re.search(r"(\w+)$", head)
+    if previous is None:
+        return False
+    word = previous.group(1)
+    sentence_start = (
+        not head[: previous.start()].strip()
+        or head[: previous.start()].rstrip()[-1:] in ".:!?\n\"'(“-–"
+    )
+    return _is_name_word(word) and not sentence_start
+
+
+def _is_name_word(word: str) -> bool:
+    return (
+        len(word) > 1
+        and word[:1].isupper()
+        and word[1:].islower()
+        and normalize(word) not in _UNIT_PREFIXES
+        and normalize(word) not in _NAME_OK_BEFORE
+    )
+
+
+# Capitalised words that may stand right before a place name in running text.
+_NAME_OK_BEFORE = {"ubnd", "hđnd", "tp", "tx", "tt", "huyện", "tỉnh", "xã", "phường"}
 
 
 def _bare_key(v: _Variant) -> str:
@@ -285,6 +390,20 @@ def _written_as_common_words(surface: str, text: str) -> bool:
         return False
     words = [w for w in _WORD.findall(surface) if not w.isdigit()]
     return any(w[0].islower() for w in words)
+
+
+def _end_offset(text: str, offsets: list[int], end: int) -> int:
+    """Where a match ending before normalised index ``end`` ends in the original text.
+
+    Not ``offsets[end]``: that is where the next kept character starts, after any punctuation
+    or spaces normalisation dropped ("Quảng Ngãi)." must end before the bracket).
+    """
+    if end <= 0:
+        return offsets[0] if offsets else 0
+    position = offsets[end - 1] + 1
+    while position < len(text) and unicodedata.combining(text[position]):
+        position += 1  # NFD: the marks of the last letter belong to it
+    return position
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:
@@ -385,14 +504,14 @@ class _Names:
 def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Matcher:
     """Derive every surface of every locality and compile them into one automaton."""
     names = _Names.of(gazetteer)
+    regions = _Regions(gazetteer)
     scopes: dict[str, _Scope] = {}
     variants: list[_Variant] = []
-    elsewhere: dict[str, set[str]] = {}
     for locality in localities:
-        scope = _scope_for(locality, gazetteer, names)
+        scope = _scope_for(locality, gazetteer, regions)
         scopes[locality.id] = scope
         for unit in scope.units.values():
-            variants.extend(_unit_variants(locality.id, unit, scope, gazetteer, names, elsewhere))
+            variants.extend(_unit_variants(locality.id, unit, scope, names))
         for alias in locality.aliases:
             key = normalize(alias)
             variants.append(_Variant(locality.id, None, key, True, False, False, alias=True))
@@ -402,7 +521,50 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
                 )
     excluded = {normalize(e) for loc in localities for e in loc.exclude}
     variants = [v for v in variants if v.key not in excluded and fold(v.key) not in excluded]
-    return Matcher(scopes, _dedupe(variants), elsewhere)
+    typed = {(u.type, fold(normalize(u.name))) for u in gazetteer.units.values()}
+    in_scope = {
+        (u.type, fold(normalize(u.name))) for scope in scopes.values() for u in scope.units.values()
+    }
+    return Matcher(scopes, _dedupe(variants), regions.signals(names), typed - in_scope)
+
+
+class _Regions:
+    """Former provinces (63) as regions: fine enough to tell Phổ Yên from Bắc Kạn."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def of(self, unit: Unit) -> frozenset[str]:
+        cached = self._cache.get(unit.code)
+        if cached is not None:
+            return cached
+        if unit.era == "former":
+            result = frozenset({unit.code if unit.level == "province" else unit.province or ""})
+        else:
+            result = frozenset(
+                r for former in self.gazetteer.predecessors(unit.code) for r in self.of(former)
+            )
+        self._cache[unit.code] = result
+        return result
+
+    def signals(self, names: _Names) -> dict[str, tuple[str, str]]:
+        """Names that place a text in one former province: unit names found in one only, and
+        every province name (each also a former province's)."""
+        signals: dict[str, tuple[str, str]] = {}
+        for index in (names.exact, names.folded):
+            for key, units in index.items():
+                if len(fold(key).replace(" ", "")) < 5 or " " not in key:
+                    continue  # short or one-syllable names are too often plain words
+                found = {r for u in units for r in self.of(u)}
+                if len(found) == 1:
+                    signals[key] = ("unit", next(iter(found)))
+        for unit in self.gazetteer.units.values():
+            if unit.level == "province" and unit.era == "former":
+                key = normalize(unit.name)
+                signals[key] = ("province", unit.code)
+                signals[fold(key)] = ("province", unit.code)
+        return signals
 
 
 def _dedupe(variants: list[_Variant]) -> list[_Variant]:
@@ -415,7 +577,7 @@ def _dedupe(variants: list[_Variant]) -> list[_Variant]:
     return list(seen.values())
 
 
-def _scope_for(locality: Locality, gazetteer: Gazetteer, names: _Names) -> _Scope:
+def _scope_for(locality: Locality, gazetteer: Gazetteer, regions: _Regions) -> _Scope:
     scope = _Scope(locality=locality)
     roots = gazetteer.resolve_locality(locality.name, locality.province)
     for root in roots:
@@ -434,31 +596,25 @@ def _scope_for(locality: Locality, gazetteer: Gazetteer, names: _Names) -> _Scop
             for former in gazetteer.predecessors(unit.code):
                 if former.level == "commune":
                     scope.units[former.code] = former
-    # Context: the provinces (current and former) the locality lies in, and its own units.
-    for unit in list(scope.units.values()):
-        if unit.province:
-            province = gazetteer.get(unit.province)
-            scope.context_keys.add(normalize(province.name))
-        if unit.level == "province":
-            scope.context_keys.add(normalize(unit.name))
-    scope.context_keys.add(normalize(locality.province))
+    # Where it lies: the former provinces of its roots; and the names of the provinces, of
+    # either era, that hold it (Quế Minh of Quảng Nam now lies in Đà Nẵng).
+    for root in roots:
+        scope.regions |= regions.of(root)
     for unit in scope.units.values():
-        key = normalize(unit.name)
-        if all(other.code in scope.units for other in names.exact[key]):
-            scope.context_keys.add(key)
-    scope.context_keys.update(normalize(a) for a in locality.aliases)
-    scope.context_folded = {fold(k) for k in scope.context_keys if len(k) > 4}
+        if unit.level == "province":
+            scope.province_words.add(normalize(unit.name))
+        elif unit.province:
+            scope.province_words.add(normalize(gazetteer.get(unit.province).name))
+    scope.province_words.add(normalize(locality.province))
+    scope.province_words |= {fold(w) for w in scope.province_words}
+    scope.alias_words = {normalize(a) for a in locality.aliases}
+    scope.alias_words |= {fold(w) for w in scope.alias_words}
     scope.excludes = [normalize(e) for e in locality.exclude]
     return scope
 
 
 def _unit_variants(
-    locality_id: str,
-    unit: Unit,
-    scope: _Scope,
-    gazetteer: Gazetteer,
-    names: _Names,
-    elsewhere: dict[str, set[str]],
+    locality_id: str, unit: Unit, scope: _Scope, names: _Names
 ) -> Iterable[_Variant]:
     name = normalize(unit.name)
     # Old spellings of this name ("bắc cạn"), unless the old form is a unit's name today.
@@ -469,14 +625,6 @@ def _unit_variants(
     }
     outside = [u for u in names.exact[name] if u.code not in scope.units]
     outside_folded = [u for u in names.folded[fold(name)] if u.code not in scope.units]
-    if outside_folded:
-        hints = elsewhere.setdefault(fold(name), set())
-        for other in outside_folded:
-            for code in (other.province, other.district):
-                if code:
-                    hints.add(normalize(gazetteer.get(code).name))
-            if other.level == "province":
-                hints.add(normalize(other.name))
     typed_words = [unit.type, *UNIT_WORDS.get(unit.type, ())]
     # "Phường 1" is never written "1"; two-letter names are words, not places, when alone.
     bare_allowed = not name.isdigit() and len(fold(name).replace(" ", "")) >= 3
