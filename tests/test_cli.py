@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from monitor.cli import cli
 from monitor.storage.migrate import head_revision
 from tests.conftest import FIXTURES
-from tests.servers import Routes, file, serve, status
+from tests.servers import Routes, file, send, serve, status
 
 
 @pytest.fixture
@@ -109,3 +109,53 @@ def test_db_upgrade_reports_the_revision(env: tuple[Path, Routes]) -> None:
     config, _ = env
     code, out, _ = run(config, "db", "upgrade")
     assert code == 0 and f"revision {head_revision()}" in out
+
+
+def test_match_contract_and_items_show_localities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
+    feed = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>Thị xã Đức Phổ chủ động ứng phó bão số 13</title>"
+        "<link>https://baoquangngai.vn/a.htm</link><description>Ngư dân Sa Huỳnh đưa tàu vào bờ."
+        "</description></item>"
+        "<item><title>Giá vàng hôm nay</title><link>https://baoquangngai.vn/b.htm</link>"
+        "<description>Không có địa danh.</description></item></channel></rss>"
+    ).encode()
+    routes = Routes()
+    routes["/feed.rss"] = lambda h: send(h, 200, feed, "application/rss+xml")
+    with serve(routes) as base:
+        config = tmp_path / "sources.yaml"
+        config.write_text(
+            "localities:\n"
+            "  - {id: L3, name: Đức Phổ, province: Quảng Ngãi}\n"
+            "sources:\n"
+            f"  - {{id: bqn, kind: feed, url: '{base}/feed.rss', allow_private: true,"
+            " robots: false, fetch_articles: false}\n",
+            encoding="utf-8",
+        )
+        code, _, _ = run(config, "crawl", "--once")
+        assert code == 0
+        code, out, _ = run(config, "items", "--json")
+    records = {r["title"]: r for r in map(json.loads, out.splitlines())}
+    assert records["Thị xã Đức Phổ chủ động ứng phó bão số 13"]["localities"] == ["L3"]
+    assert records["Thị xã Đức Phổ chủ động ứng phó bão số 13"]["relevance"] == "strong"
+    assert records["Giá vàng hôm nay"]["localities"] == []
+    assert records["Giá vàng hôm nay"]["relevance"] == "none"
+
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(
+        json.dumps(
+            {"id": 1, "title": "Bão vào Quảng Ngãi", "text": "TX. Đức Phổ sơ tán dân"},
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(config, "match", "--input", str(lines))
+    result = json.loads(out)
+    assert code == 0 and result["id"] == 1 and result["localities"] == ["L3"]
+    text = "Bão vào Quảng Ngãi\nTX. Đức Phổ sơ tán dân"
+    for mention in result["mentions"]:
+        assert text[mention["start"] : mention["end"]] == mention["surface"]

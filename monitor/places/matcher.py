@@ -45,19 +45,60 @@ UNACCENTED_UNSUPPORTED = 0.2
 
 # Words that turn a following place name into a person, a street or an archaeological culture.
 _NOT_A_PLACE_BEFORE = {
+    # people: kinship terms, titles, trades that precede a personal name
     "ông",
     "bà",
     "anh",
     "chị",
     "em",
+    "bé",
     "cô",
     "chú",
     "bác",
     "cháu",
     "cụ",
+    "thầy",
+    "cô giáo",
+    "thầy giáo",
+    "bác sĩ",
+    "ca sĩ",
+    "nghệ sĩ",
+    "nhạc sĩ",
+    "họa sĩ",
+    "cầu thủ",
+    "võ sĩ",
+    "hoa hậu",
+    "á hậu",
+    "nhà thơ",
+    "nhà văn",
+    "nhà báo",
+    "liệt sĩ",
+    "chiến sĩ",
+    "đồng chí",
+    "đại tá",
+    "thượng tá",
+    "trung tá",
+    "thiếu tá",
+    "đại úy",
+    "thượng úy",
+    "trung úy",
+    "giáo sư",
+    "tiến sĩ",
+    "thạc sĩ",
+    "vận động viên",
+    "tên",
+    "tên là",
+    "họ tên",
+    "biệt danh",
+    "nickname",
     "mr",
     "mrs",
     "ms",
+    "dr",
+    "singer",
+    "player",
+    "named",
+    # streets and the like, named after places elsewhere
     "đường",
     "phố",
     "ngõ",
@@ -65,11 +106,14 @@ _NOT_A_PLACE_BEFORE = {
     "kiệt",
     "street",
     "st",
+    "road",
+    "avenue",
+    # the archaeological culture
     "văn hóa",
     "nền văn hóa",
-    "họ",
-    "tên",
 }
+
+_NOT_A_PLACE_AFTER = {"culture", "civilization", "civilisation", "period"}
 
 _ENGLISH_SUFFIX = {
     "tỉnh": ("province",),
@@ -211,13 +255,24 @@ class Matcher:
                     )
         # Case is read on NFC text: in NFD a combining mark splits a word for the regex.
         nfc = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+        spans: dict[str, list[tuple[int, int, str | None]]] = defaultdict(list)
+        for start, end, variant in hits:
+            spans[variant.locality].append(
+                (offsets[start], _end_offset(text, offsets, end), folded[start:end])
+            )
         mentions = []
         for start, end, variant in hits:
             written = unicodedata.normalize(
                 "NFC", text[offsets[start] : _end_offset(text, offsets, end)]
             )
+            # Other names of the same locality; the same name twice proves nothing.
+            siblings = [
+                span
+                for span in spans[variant.locality]
+                if span[2] and span[2] not in folded[start:end] and folded[start:end] not in span[2]
+            ]
             score, reason = self._score(
-                norm, folded, start, end, variant, present, written, nfc, offsets
+                norm, folded, start, end, variant, present, written, nfc, offsets, siblings
             )
             if score <= 0:
                 continue
@@ -246,6 +301,7 @@ class Matcher:
         written: str,
         text: str,
         offsets: list[int],
+        siblings: Sequence[tuple[int, int, str | None]],
     ) -> tuple[float, str]:
         scope = self._scopes[v.locality]
         for phrase in scope.excludes:
@@ -260,14 +316,21 @@ class Matcher:
             written_type = _unit_word(before) if before else None
             if written_type is not None and (written_type, _bare_key(v)) in self._typed_elsewhere:
                 return 0.0, "written with the unit word of a namesake elsewhere"
+        after = _WORD.findall(norm[end : end + 30])[:2]
+        if not v.typed and after and after[0] in _NOT_A_PLACE_AFTER:
+            return 0.0, "an archaeological culture or a person's name, not the place"
         if not v.typed and _inside_longer_name(written, text):
             return 0.0, "part of a longer proper name (a person, a company)"
-        context = self._context_for(scope, present, offsets[start], _end_offset(text, offsets, end))
+        context, context_after = self._context_for(
+            scope, present, offsets[start], _end_offset(text, offsets, end), siblings
+        )
         if v.alias:
             score, reason = ALIAS, "alias"
         elif not v.shared:
             small = scope.units[v.unit].level == "commune" if v.unit in scope.units else False
-            if context == "against" and small and not v.typed:
+            # "Phổ Minh ở Nam Định", "Sa Huỳnh (Hội An)": a place is located by what follows it;
+            # "từ Quy Nhơn ra Sa Huỳnh" only says where the trip started.
+            if context == "against" and context_after and small and not v.typed:
                 score, reason = UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere"
             else:
                 score = TYPED_UNIQUE if v.typed else BARE_UNIQUE
@@ -283,21 +346,38 @@ class Matcher:
             score, reason = UNSUPPORTED, "shared name, no context"
         support = context == "support"
         if not v.accented:
-            if score <= UNSUPPORTED + 0.2 and not support:
-                return UNACCENTED_UNSUPPORTED, reason + " (unaccented)"
+            # Without accents a commune's bare name collides with plain words ("que minh" is
+            # also "quê mình", my home town): alone it stays weak until the context supports
+            # it. Province and district names are distinctive enough on their own.
+            unit = scope.units.get(v.unit or "")
+            big = unit is not None and unit.level in ("province", "district")
+            if not support and (score <= UNSUPPORTED + 0.2 or not (v.typed or v.alias or big)):
+                return UNACCENTED_UNSUPPORTED + 0.25, reason + " (unaccented, no context)"
             score -= UNACCENTED_PENALTY
             reason += " (unaccented)"
         return score, reason
 
     def _context_for(
-        self, scope: _Scope, present: list[tuple[str, int, int]], start: int, end: int
-    ) -> str:
+        self,
+        scope: _Scope,
+        present: list[tuple[str, int, int]],
+        start: int,
+        end: int,
+        siblings: Sequence[tuple[int, int, str | None]] = (),
+    ) -> tuple[str, bool]:
         """ "support", "against" or "" for a hit at [start, end), from the words around it.
 
         The nearest telling word decides, so a list of places each with its province in
         brackets reads right; at equal distance a unit name outranks a province name.
         """
         best: tuple[int, int, int, str] | None = None  # (distance, rank, before, verdict)
+        # Another unit of the same locality nearby ("Bãi Đại Lãnh, Vạn Ninh") supports it.
+        for s_start, s_end, _unit in siblings:
+            if s_end <= start or end <= s_start:
+                distance = max(s_start - end, start - s_end)
+                candidate = (distance, 0, int(s_end <= start), "support")
+                if best is None or candidate < best:
+                    best = candidate
         for word, w_start, w_end in present:
             if w_start < end and start < w_end:
                 continue  # the mention itself, or a word overlapping it
@@ -318,7 +398,7 @@ class Matcher:
             candidate = (distance, rank, int(w_end <= start), verdict)
             if best is None or candidate < best:
                 best = candidate
-        return best[3] if best else ""
+        return (best[3], best[2] == 0) if best else ("", False)
 
 
 def _inside_longer_name(written: str, text: str) -> bool:
