@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -55,6 +56,25 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    app = ctx.find_object(App)
+    if value is not None and app is not None:
+        app.config_path = value
+        app.__dict__.pop("config", None)  # forget a config loaded from the earlier path
+
+
+def config_option(command: Callable[..., None]) -> Callable[..., None]:
+    """Let `--config FILE` stand after the subcommand too (`monitor match --config FILE`)."""
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        expose_value=False,
+        is_eager=True,
+        callback=_set_config,
+        help="The configuration file (may also be given before the subcommand).",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config",
@@ -90,6 +110,7 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
 
 
 @cli.command("check-config")
+@config_option
 @pass_app
 def check_config_cmd(app: App) -> None:
     """Validate the configuration and print every problem with its file and line."""
@@ -113,6 +134,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@config_option
 @pass_app
 def db_upgrade(app: App) -> None:
     """Bring the database schema to the newest version (the service also does this on start)."""
@@ -121,6 +143,7 @@ def db_upgrade(app: App) -> None:
 
 
 @db.command("current")
+@config_option
 @pass_app
 def db_current(app: App) -> None:
     """Show the schema revision of the database and the newest one known."""
@@ -132,6 +155,7 @@ def db_current(app: App) -> None:
     "--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable)."
 )
 @click.option("--once", is_flag=True, help="One pass over the sources now, then exit.")
+@config_option
 @pass_app
 def crawl(app: App, source_ids: tuple[str, ...], once: bool) -> None:
     """Fetch sources and store new items.
@@ -166,6 +190,7 @@ def crawl(app: App, source_ids: tuple[str, ...], once: bool) -> None:
 
 
 @cli.command()
+@config_option
 @pass_app
 def run(app: App) -> None:
     """Start the service: the scheduler with every job, until Ctrl-C."""
@@ -177,6 +202,7 @@ def run(app: App) -> None:
 
 
 @cli.command()
+@config_option
 @pass_app
 def sources(app: App) -> None:
     """Each source's health: last success, items in the last 24 h, last error in plain words."""
@@ -232,6 +258,7 @@ def sources(app: App) -> None:
     help="At most this many (default: 50 for the table, all for --json).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per item per line.")
+@config_option
 @pass_app
 def items(
     app: App,
@@ -298,6 +325,7 @@ def items(
     default="-",
     help="JSON lines {id, title, text} (default: standard input).",
 )
+@config_option
 @pass_app
 def match(app: App, input_file: TextIO) -> None:
     """Find the configured localities in JSON-lines texts (stable output, one line per input).

@@ -153,7 +153,9 @@ def test_match_contract_and_items_show_localities(
         + "\n",
         encoding="utf-8",
     )
-    code, out, _ = run(config, "match", "--input", str(lines))
+    # The stable contract puts --config after the subcommand.
+    result_ = CliRunner().invoke(cli, ["match", "--config", str(config), "--input", str(lines)])
+    code, out = result_.exit_code, result_.stdout
     result = json.loads(out)
     assert code == 0 and result["id"] == 1 and result["localities"] == ["L3"]
     text = "Bão vào Quảng Ngãi\nTX. Đức Phổ sơ tán dân"
