@@ -66,6 +66,7 @@ SOURCE_KEYS = (
     "robots",
     "enabled",
     "max_bytes",
+    "province",
 )
 SELECTOR_KEYS = ("item", "link", "title", "date", "summary")
 OFFICE_KEYS = (
@@ -740,6 +741,9 @@ class _Checker:
         max_bytes = 10_000_000
         if "max_bytes" in entries:
             max_bytes = self.size(entries["max_bytes"], context) or max_bytes
+        province = None
+        if "province" in entries:
+            province = self.text(entries["province"], context)
 
         if not self.clean_since(marker) or kind is None or url is None:
             return None
@@ -761,6 +765,7 @@ class _Checker:
             respect_robots=bool(flags["robots"]),
             enabled=bool(flags["enabled"]),
             max_bytes=max_bytes,
+            province=province,
             line=_line(node),
         )
 

@@ -56,6 +56,8 @@ class Source:
     respect_robots: bool = True
     enabled: bool = True
     max_bytes: int = 10_000_000
+    # The province a local outlet covers: its items' shared place names count as local ones.
+    province: str | None = None
     line: int = 0
 
 

@@ -300,7 +300,8 @@ def _record(
             result.items_new = len(new_ids)
             if matcher is not None and new_ids:
                 new_items = list(session.scalars(select(Item).where(Item.id.in_(new_ids))))
-                mark_items(session, matcher, new_items, finished)
+                provinces = (source.province,) if source.province else ()
+                mark_items(session, matcher, new_items, finished, provinces)
         session.add(_attempt(result, started, response.url))
         row.last_fetch_at = finished
         row.last_success_at = finished

@@ -24,13 +24,15 @@ def matcher_for(localities: tuple[Locality, ...]) -> Matcher:
     return build_matcher(localities, load_gazetteer())
 
 
-def match_item_fields(matcher: Matcher, item: Item) -> list[tuple[str, Mention]]:
+def match_item_fields(
+    matcher: Matcher, item: Item, outlet_provinces: Sequence[str] = ()
+) -> list[tuple[str, Mention]]:
     """Mentions in each text field of an item, offsets relative to that field."""
     found: list[tuple[str, Mention]] = []
     for field in FIELDS:
         text = getattr(item, field) or ""
         if text:
-            found.extend((field, m) for m in matcher.match(text))
+            found.extend((field, m) for m in matcher.match(text, outlet_provinces=outlet_provinces))
     return found
 
 
@@ -40,13 +42,22 @@ def relevance_of(mentions: Sequence[Mention]) -> str:
     return "weak" if mentions else "none"
 
 
-def mark_items(session: Session, matcher: Matcher, items: Sequence[Item], now: datetime) -> None:
-    """Store every item's mentions and relevance (replacing any earlier marking)."""
+def mark_items(
+    session: Session,
+    matcher: Matcher,
+    items: Sequence[Item],
+    now: datetime,
+    outlet_provinces: Sequence[str] = (),
+) -> None:
+    """Store every item's mentions and relevance (replacing any earlier marking).
+
+    ``outlet_provinces``: the province a local outlet covers, which supports shared names.
+    """
     if not items:
         return
     session.execute(delete(MentionRow).where(MentionRow.item_id.in_([i.id for i in items])))
     for item in items:
-        found = match_item_fields(matcher, item)
+        found = match_item_fields(matcher, item, outlet_provinces)
         for field, m in found:
             session.add(
                 MentionRow(

@@ -85,3 +85,15 @@ def test_tone_mark_placement_does_not_matter(matcher: Matcher) -> None:
 def test_a_shared_name_without_context_is_kept_but_weak(matcher: Matcher) -> None:
     mentions = [m for m in matcher.match("Mưa lớn ở Vạn Ninh") if m.locality == "L2"]
     assert mentions and all(m.confidence < REPORT_THRESHOLD for m in mentions)
+
+
+def test_a_local_outlet_supports_a_shared_name_unless_the_text_says_otherwise(
+    matcher: Matcher,
+) -> None:
+    def strong(text: str, provinces: tuple[str, ...]) -> set[str]:
+        mentions = matcher.match(text, outlet_provinces=provinces)
+        return {m.locality for m in mentions if m.confidence >= REPORT_THRESHOLD}
+
+    assert strong("Mưa lớn ở Vạn Ninh", ()) == set()
+    assert strong("Mưa lớn ở Vạn Ninh", ("Khánh Hòa",)) == {"L2"}
+    assert strong("Mưa lớn ở Vạn Ninh, Móng Cái, Quảng Ninh", ("Khánh Hòa",)) == set()
