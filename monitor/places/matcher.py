@@ -271,8 +271,14 @@ class Matcher:
                 for span in spans[variant.locality]
                 if span[2] and span[2] not in folded[start:end] and folded[start:end] not in span[2]
             ]
+            span = (offsets[start], _end_offset(text, offsets, end))
+            context = _Around(
+                span=span,
+                before=_words_before(text, span[0]),
+                runs_on=_inside_longer_name(text, span),
+            )
             score, reason = self._score(
-                norm, folded, start, end, variant, present, written, nfc, offsets, siblings
+                norm, folded, start, end, variant, present, written, nfc, context, siblings
             )
             if score <= 0:
                 continue
@@ -300,14 +306,15 @@ class Matcher:
         present: list[tuple[str, int, int]],
         written: str,
         text: str,
-        offsets: list[int],
+        around: _Around,
         siblings: Sequence[tuple[int, int, str | None]],
     ) -> tuple[float, str]:
+        """Score one hit. ``text`` is the NFC text, for reading case."""
+        span, before = around.span, around.before
         scope = self._scopes[v.locality]
         for phrase in scope.excludes:
             if _inside_phrase(norm if v.accented else folded, start, end, phrase):
                 return 0.0, "excluded phrase"
-        before = _words_before(norm, start)
         if not v.typed and not v.alias and _written_as_common_words(written, text):
             return 0.0, "written in lower case: a common word here, not a place name"
         if not v.typed:
@@ -319,11 +326,9 @@ class Matcher:
         after = _WORD.findall(norm[end : end + 30])[:2]
         if not v.typed and after and after[0] in _NOT_A_PLACE_AFTER:
             return 0.0, "an archaeological culture or a person's name, not the place"
-        if not v.typed and _inside_longer_name(written, text):
+        if not v.typed and around.runs_on:
             return 0.0, "part of a longer proper name (a person, a company)"
-        context, context_after = self._context_for(
-            scope, present, offsets[start], _end_offset(text, offsets, end), siblings
-        )
+        context, context_after = self._context_for(scope, present, span[0], span[1], siblings)
         if v.alias:
             score, reason = ALIAS, "alias"
         elif not v.shared:
@@ -401,20 +406,26 @@ class Matcher:
         return (best[3], best[2] == 0) if best else ("", False)
 
 
-def _inside_longer_name(written: str, text: str) -> bool:
+@dataclass(frozen=True)
+class _Around:
+    """What surrounds a hit in the input text."""
+
+    span: tuple[int, int]  # the hit, in input offsets
+    before: list[str]  # normalised words just before it, within its clause
+    runs_on: bool  # joined to other capitalised words, as in a personal name
+
+
+def _inside_longer_name(raw: str, span: tuple[int, int]) -> bool:
     """True when the name runs on into other capitalised words: "Phổ Minh Anh", "Lò Văn Tam Đường".
 
     Vietnamese personal names are three or four capitalised syllables; a place name joined,
     with no comma, to another capitalised word that is not a unit word is most often part of one.
     """
-    index = text.find(written)
-    if index < 0:
-        return False
-    after = text[index + len(written) :]
+    after = unicodedata.normalize("NFC", raw[span[1] : span[1] + 40])
     following = _WORD.match(after[1:]) if after[:1] == " " else None
     if following is not None and _is_name_word(following.group(0)):
         return True
-    before = text[:index]
+    before = unicodedata.normalize("NFC", raw[max(0, span[0] - 60) : span[0]])
     if not before.endswith(" "):
         return False
     head = before.rstrip(" ")
@@ -422,10 +433,9 @@ def _inside_longer_name(written: str, text: str) -> bool:
     if previous is None:
         return False
     word = previous.group(1)
-    sentence_start = (
-        not head[: previous.start()].strip()
-        or head[: previous.start()].rstrip()[-1:] in ".:!?\n\"'(“-–"
-    )
+    prefix = head[: previous.start()]
+    at_text_start = not prefix.strip() and span[0] <= 60  # the window reached the start
+    sentence_start = at_text_start or prefix.rstrip()[-1:] in ".:!?\n\"'(“-–"
     return _is_name_word(word) and not sentence_start
 
 
@@ -512,8 +522,20 @@ def _inside_phrase(text: str, start: int, end: int, phrase: str) -> bool:
     return False
 
 
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”«»|/\n–—-]")
+
+
 def _words_before(text: str, start: int, count: int = 3) -> list[str]:
-    return _WORD.findall(text[max(0, start - 40) : start])[-count:]
+    """The normalised words right before ``start`` in the original text, within its clause.
+
+    A cue such as "tên" (name) or "đường" (street) only counts when nothing separates it from
+    the name: in "trùng tên: Vạn Ninh" the colon ends the cue's reach.
+    """
+    window = text[max(0, start - 40) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end() :]
+    return _WORD.findall(normalize(window))[-count:]
 
 
 _UNIT_PREFIXES: dict[str, str] = {}
