@@ -240,3 +240,104 @@ def test_localities_yaml() -> None:
         "L4": ("Bắc Kạn", "Bắc Kạn"),
         "L5": ("Tam Đường", "Lai Châu"),
     }
+
+
+# --- Second dev set (places_dev2.jsonl): written later, for checking that tuning on the
+# first dev set generalises. Not part of the stratified dev/test split above.
+DEV2 = "places_dev2.jsonl"
+ALL_FILES = (*SPLITS, DEV2)
+DEV2_MINIMUMS = {
+    "unaccented": 45,
+    "english": 30,
+    "person_name": 20,
+    "namesake": 35,
+    "mixed": 20,
+    "unit_inside": 25,
+}
+
+
+def dev2_rows() -> tuple[dict, ...]:
+    return split(DEV2)
+
+
+def test_dev2_rows_well_formed() -> None:
+    rows = dev2_rows()
+    assert len(rows) >= 200
+    for r in rows:
+        assert set(r) == KEYS, (r.get("id"), set(r) ^ KEYS)
+        assert re.fullmatch(r"d2\d{3}", r["id"]), r["id"]
+        assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
+        assert isinstance(r["note"], str), r["id"]
+        assert r["category"] in CATEGORIES, (r["id"], r["category"])
+        assert isinstance(r["localities"], list) and isinstance(r["mentions"], list), r["id"]
+        assert set(r["localities"]) <= LOCALITY_IDS, r["id"]
+        assert len(set(r["localities"])) == len(r["localities"]), r["id"]
+        for m in r["mentions"]:
+            assert set(m) == {"locality", "surface"}, r["id"]
+            assert m["locality"] in r["localities"], (r["id"], m)
+            assert m["surface"] and m["surface"] == m["surface"].strip(), (r["id"], m)
+        assert {m["locality"] for m in r["mentions"]} == set(r["localities"]), r["id"]
+        if r["category"] in ("person_name", "negative"):
+            assert r["localities"] == [], r["id"]
+
+
+def test_ids_unique_across_all_evaldata_files() -> None:
+    ids = Counter(r["id"] for name in ALL_FILES for r in split(name))
+    assert not [i for i, c in ids.items() if c > 1]
+
+
+def test_dev2_surfaces_occur_and_do_not_overlap() -> None:
+    for r in dev2_rows():
+        spans = mention_spans(r)
+        for m, (start, _) in zip(r["mentions"], spans, strict=True):
+            assert start >= 0, (r["id"], m["surface"], r["text"])
+        for (_, end), (start, _) in pairwise(sorted(spans)):
+            assert end <= start, (r["id"], spans)
+
+
+def test_no_text_in_two_evaldata_files() -> None:
+    """No sentence (NFC, case- and space-insensitive) occurs twice in any evaldata file
+    or in two of them. Only the keys are compared; no text is printed but dev2 ids."""
+
+    def key(text: str) -> str:
+        return " ".join(nfc(text).casefold().split())
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for name in ALL_FILES:
+        for r in split(name):
+            k = key(r["text"])
+            if k in seen:
+                clashes.append((seen[k], r["id"]) if name == DEV2 else (r["id"],))
+            seen[k] = r["id"]
+    assert not clashes, clashes
+
+
+def test_dev2_category_minimums() -> None:
+    rows = dev2_rows()
+    cats = Counter(r["category"] for r in rows)
+    for cat, n in DEV2_MINIMUMS.items():
+        assert cats[cat] >= n, (cat, cats[cat])
+    for r in rows:
+        if r["category"] == "unaccented":
+            t = unicodedata.normalize("NFD", r["text"])
+            assert "đ" not in t.lower(), r["id"]
+            assert not any(unicodedata.combining(c) for c in t), r["id"]
+    single = Counter(r["localities"][0] for r in rows if len(r["localities"]) == 1)
+    for loc in LOCALITY_IDS:
+        assert single[loc] >= 5, (loc, single)
+
+
+def test_dev2_nfd_texts() -> None:
+    nfd = [r for r in dev2_rows() if r["text"] != nfc(r["text"])]
+    assert len(nfd) >= 10
+    for r in nfd:
+        assert r["text"] == unicodedata.normalize("NFD", r["text"]), r["id"]
+        for m in r["mentions"]:
+            assert m["surface"] == unicodedata.normalize("NFD", m["surface"]), r["id"]
+    for r in dev2_rows():
+        if r["text"] == nfc(r["text"]):
+            for m in r["mentions"]:
+                assert m["surface"] == nfc(m["surface"]), r["id"]
+    escaped = [line for line in raw_lines(DEV2) if "\\u030" in line]
+    assert len(escaped) >= 10, "NFD texts are written with \\u03xx JSON escapes"
