@@ -20,11 +20,14 @@ How it works, in three steps:
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 
 import ahocorasick
 
@@ -42,6 +45,7 @@ SUPPORTED = 0.8  # a shared name with the locality's context around it
 UNSUPPORTED = 0.3  # a shared name with no context either way: kept, marked weak
 UNACCENTED_PENALTY = 0.1  # "duc pho" is a little less sure than "Đức Phổ"
 UNACCENTED_UNSUPPORTED = 0.2
+ATTACHED = 20  # at most this many characters between a name and the place that locates it
 
 # Words that turn a following place name into a person, a street or an archaeological culture.
 _NOT_A_PLACE_BEFORE = {
@@ -111,6 +115,17 @@ _NOT_A_PLACE_BEFORE = {
     # the archaeological culture
     "văn hóa",
     "nền văn hóa",
+}
+
+_LEVEL_OF_TYPE = {
+    "tỉnh": "province",
+    "huyện": "district",
+    "quận": "district",
+    "thị xã": "district",
+    "xã": "commune",
+    "phường": "commune",
+    "thị trấn": "commune",
+    "đặc khu": "commune",
 }
 
 _NOT_A_PLACE_AFTER = {"culture", "civilization", "civilisation", "period"}
@@ -273,6 +288,7 @@ class Matcher:
             ]
             span = (offsets[start], _end_offset(text, offsets, end))
             context = _Around(
+                raw=text,
                 span=span,
                 before=_words_before(text, span[0]),
                 runs_on=_inside_longer_name(text, span),
@@ -323,6 +339,13 @@ class Matcher:
             written_type = _unit_word(before) if before else None
             if written_type is not None and (written_type, _bare_key(v)) in self._typed_elsewhere:
                 return 0.0, "written with the unit word of a namesake elsewhere"
+            if written_type is not None and v.shared:
+                # "huyện Đức Phổ": no namesake is a huyện, and our town was one before 2020;
+                # the unit word picks ours as long as the level fits.
+                level = _LEVEL_OF_TYPE.get(written_type)
+                unit = scope.units.get(v.unit or "")
+                if unit is not None and level == unit.level:
+                    v = replace(v, shared=False)
         after = _WORD.findall(norm[end : end + 30])[:2]
         if not v.typed and after and after[0] in _NOT_A_PLACE_AFTER:
             return 0.0, "an archaeological culture or a person's name, not the place"
@@ -350,14 +373,19 @@ class Matcher:
         else:
             score, reason = UNSUPPORTED, "shared name, no context"
         support = context == "support"
+        bare = not (v.typed or v.alias)
+        if bare and not support and score > UNSUPPORTED + 0.2:
+            words = common_words()
+            if not v.accented and v.key in words.folded:
+                # Other words drop their accents into this spelling ("chờ đón" → "cho don",
+                # "Nguyễn Văn Ninh" → "van ninh"): alone it stays weak.
+                return UNACCENTED_UNSUPPORTED + 0.25, reason + " (unaccented, also a word)"
+            if v.accented and v.key in words.lowercase and not _has_case(text):
+                # In text without case "hòa bình" may be peace rather than the province.
+                return UNSUPPORTED + 0.15, reason + " (also a word, text without case)"
         if not v.accented:
-            # Without accents a commune's bare name collides with plain words ("que minh" is
-            # also "quê mình", my home town): alone it stays weak until the context supports
-            # it. Province and district names are distinctive enough on their own.
-            unit = scope.units.get(v.unit or "")
-            big = unit is not None and unit.level in ("province", "district")
-            if not support and (score <= UNSUPPORTED + 0.2 or not (v.typed or v.alias or big)):
-                return UNACCENTED_UNSUPPORTED + 0.25, reason + " (unaccented, no context)"
+            if not support and score <= UNSUPPORTED + 0.2:
+                return UNACCENTED_UNSUPPORTED, reason + " (unaccented)"
             score -= UNACCENTED_PENALTY
             reason += " (unaccented)"
         return score, reason
@@ -369,6 +397,7 @@ class Matcher:
         start: int,
         end: int,
         siblings: Sequence[tuple[int, int, str | None]] = (),
+        raw: str = "",
     ) -> tuple[str, bool]:
         """ "support", "against" or "" for a hit at [start, end), from the words around it.
 
@@ -403,13 +432,20 @@ class Matcher:
             candidate = (distance, rank, int(w_end <= start), verdict)
             if best is None or candidate < best:
                 best = candidate
-        return (best[3], best[2] == 0) if best else ("", False)
+        # "after" means attached: "Phổ Minh ở Nam Định", "Sa Huỳnh (Hội An)", "X, Quảng Ninh";
+        # in a list ("Sa Huỳnh, miến dong Bắc Kạn") the next place is another entry.
+        if best is None:
+            return "", False
+        distance, _rank, before_flag, verdict = best
+        attached = before_flag == 0 and _locates(raw[end : end + distance])
+        return verdict, attached
 
 
 @dataclass(frozen=True)
 class _Around:
     """What surrounds a hit in the input text."""
 
+    raw: str  # the input text
     span: tuple[int, int]  # the hit, in input offsets
     before: list[str]  # normalised words just before it, within its clause
     runs_on: bool  # joined to other capitalised words, as in a personal name
@@ -469,6 +505,36 @@ _FOLD_TABLE[ord("đ")] = "d"
 _FOLD_TABLE[ord("Đ")] = "D"
 
 
+@dataclass(frozen=True)
+class CommonWords:
+    """Unit names that are also everyday words (built by monitor.places.build_common_words)."""
+
+    lowercase: frozenset[str]
+    folded: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def common_words() -> CommonWords:
+    data = json.loads(_COMMON_WORDS.read_text(encoding="utf-8"))
+    return CommonWords(frozenset(data["lowercase"]), frozenset(data["folded"]))
+
+
+_COMMON_WORDS = Path(__file__).parent / "data" / "common_words.json"
+
+
+def _locates(gap: str) -> bool:
+    """Whether the text between a name and a following place ties them: "X (Y)", "X, Y",
+    "X ở Y" do; "X, miến dong Y" (a list going on) does not."""
+    stripped = gap.strip()
+    if stripped in {"", "(", ",", "-", "–", "—", ", tỉnh", ", huyện"}:
+        return True
+    return len(gap) <= ATTACHED and not re.search(r"[,;|✅⏳•/]", gap)
+
+
+def _has_case(text: str) -> bool:
+    return any(c.islower() for c in text) and any(c.isupper() for c in text)
+
+
 def _written_as_common_words(surface: str, text: str) -> bool:
     """True when a name stands in lower case inside text that capitalises its names.
 
@@ -476,7 +542,7 @@ def _written_as_common_words(surface: str, text: str) -> bool:
     bình" (peace) in lower case are words, while "Chiến Thắng" and "Hòa Bình" may be communes.
     Text without case (all lower, all upper: social posts, headlines) proves nothing.
     """
-    if not any(c.islower() for c in text) or not any(c.isupper() for c in text):
+    if not _has_case(text):
         return False
     words = [w for w in _WORD.findall(surface) if not w.isdigit()]
     return any(w[0].islower() for w in words)
@@ -735,6 +801,9 @@ def _unit_variants(
         if bare_allowed:
             yield _Variant(locality_id, unit.code, spelled, True, False, bool(outside))
             yield _Variant(locality_id, unit.code, folded, False, False, bool(outside_folded))
+            if " " in folded:  # hashtags: #SaHuynh, #ducpho
+                joined = folded.replace(" ", "")
+                yield _Variant(locality_id, unit.code, joined, False, False, bool(outside_folded))
         for word in typed_words:
             prefix = normalize(word).rstrip(".")
             separators = (" ",) if word == unit.type else (" ", ". ", ".")
