@@ -115,7 +115,45 @@ _NOT_A_PLACE_BEFORE = {
     # the archaeological culture
     "văn hóa",
     "nền văn hóa",
+    # shops and firms named after a place are not the place
+    "nhà hàng",
+    "quán",
+    "tiệm",
+    "tiệm vàng",
+    "cà phê",
+    "cafe",
+    "karaoke",
+    "công ty",
+    "cửa hàng",
+    "siêu thị",
+    "khách sạn",
 }
+
+# Landscape words: what follows is a place ("hồ Ba Bể", "bãi Đại Lãnh", "cảng Mỹ Á").
+_PLACE_BEFORE = {
+    "hồ",
+    "sông",
+    "núi",
+    "đèo",
+    "bãi",
+    "bãi biển",
+    "biển",
+    "cảng",
+    "cửa biển",
+    "đảo",
+    "vịnh",
+    "đầm",
+    "thác",
+    "suối",
+    "bản",
+    "thôn",
+    "làng",
+    "lake",
+    "beach",
+    "port",
+    "pass",
+}
+_PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE}
 
 _LEVEL_OF_TYPE = {
     "tỉnh": "province",
@@ -309,6 +347,7 @@ class Matcher:
                     reason=reason,
                 )
             )
+        mentions = _one_sense_per_text(mentions)
         mentions.sort(key=lambda m: (m.start, -m.confidence))
         return mentions
 
@@ -351,7 +390,9 @@ class Matcher:
             return 0.0, "an archaeological culture or a person's name, not the place"
         if not v.typed and around.runs_on:
             return 0.0, "part of a longer proper name (a person, a company)"
-        context, context_after = self._context_for(scope, present, span[0], span[1], siblings)
+        context, context_after = self._context_for(
+            scope, present, span[0], span[1], siblings, around.raw
+        )
         if v.alias:
             score, reason = ALIAS, "alias"
         elif not v.shared:
@@ -373,6 +414,14 @@ class Matcher:
         else:
             score, reason = UNSUPPORTED, "shared name, no context"
         support = context == "support"
+        if (
+            not support
+            and before
+            and any(" ".join(before[-n:]) in _PLACE_BEFORE for n in (1, 2) if len(before) >= n)
+        ):
+            support = True  # a lake, a beach, a port: the name is a place here
+            if score < SUPPORTED and v.shared and context != "against":
+                score, reason = SUPPORTED, "a place by the word before it"
         bare = not (v.typed or v.alias)
         if bare and not support and score > UNSUPPORTED + 0.2:
             words = common_words()
@@ -522,13 +571,65 @@ def common_words() -> CommonWords:
 _COMMON_WORDS = Path(__file__).parent / "data" / "common_words.json"
 
 
+def _one_sense_per_text(mentions: list[Mention]) -> list[Mention]:
+    """A name placed elsewhere once is placed elsewhere throughout the text.
+
+    "Chùa Phổ Minh ở Nam Định có tháp Phổ Minh": the second Phổ Minh is the same temple.
+    """
+    elsewhere = {
+        (m.locality, fold(normalize(m.surface)))
+        for m in mentions
+        if m.reason.startswith("unique name, but the text is about elsewhere")
+    }
+    if not elsewhere:
+        return mentions
+    return [
+        replace(
+            m,
+            confidence=min(m.confidence, UNSUPPORTED + 0.1),
+            reason=m.reason + "; placed elsewhere earlier",
+        )
+        if (m.locality, fold(normalize(m.surface))) in elsewhere
+        else m
+        for m in mentions
+    ]
+
+
+_LOCATING = {
+    "ở",
+    "tại",
+    "thuộc",
+    "của",
+    "trên",
+    "gần",
+    "giáp",
+    "in",
+    "at",
+    "of",
+    "near",
+    "on",
+    "tỉnh",
+    "huyện",
+    "quận",
+    "thị",
+    "xã",
+    "phường",
+    "tp",
+    "thành",
+    "phố",
+    "province",
+}
+
+
 def _locates(gap: str) -> bool:
     """Whether the text between a name and a following place ties them: "X (Y)", "X, Y",
-    "X ở Y" do; "X, miến dong Y" (a list going on) does not."""
-    stripped = gap.strip()
-    if stripped in {"", "(", ",", "-", "–", "—", ", tỉnh", ", huyện"}:
-        return True
-    return len(gap) <= ATTACHED and not re.search(r"[,;|✅⏳•/]", gap)
+    "X ở Y", "X thuộc Y" do; "từ X ra Y" (a trip) and "X, miến dong Y" (a list) do not."""
+    if len(gap) > ATTACHED or re.search(r"[;|✅⏳•/]", gap):
+        return False
+    words = _WORD.findall(normalize(gap))
+    if "," in gap and words:
+        return False  # "X, something else, Y": a list going on
+    return all(w in _LOCATING for w in words)
 
 
 def _has_case(text: str) -> bool:
@@ -588,7 +689,7 @@ def _inside_phrase(text: str, start: int, end: int, phrase: str) -> bool:
     return False
 
 
-_CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]\"“”«»|/\n–—-]")
+_CLAUSE_BREAK = re.compile(r"[^\w\s]")  # any punctuation or symbol ends a cue's reach
 
 
 def _words_before(text: str, start: int, count: int = 3) -> list[str]:
@@ -597,7 +698,7 @@ def _words_before(text: str, start: int, count: int = 3) -> list[str]:
     A cue such as "tên" (name) or "đường" (street) only counts when nothing separates it from
     the name: in "trùng tên: Vạn Ninh" the colon ends the cue's reach.
     """
-    window = text[max(0, start - 40) : start]
+    window = unicodedata.normalize("NFC", text[max(0, start - 40) : start])
     breaks = list(_CLAUSE_BREAK.finditer(window))
     if breaks:
         window = window[breaks[-1].end() :]
