@@ -377,7 +377,9 @@ def eval_group() -> None:
 
 
 @eval_group.command("places")
-@click.option("--split", type=click.Choice(["test", "dev", "dev2"]), default="test", show_default=True)
+@click.option(
+    "--split", type=click.Choice(["test", "dev", "dev2"]), default="test", show_default=True
+)
 @click.option("--errors", "show_errors", is_flag=True, help="List every wrong sentence.")
 def eval_places(split: str, show_errors: bool) -> None:
     """Precision and recall of the locality matcher on the labelled sentences."""
