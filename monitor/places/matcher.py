@@ -152,8 +152,21 @@ _PLACE_BEFORE = {
     "beach",
     "port",
     "pass",
+    # products named for where they come from ("tôm hùm Vạn Ninh", "muối Sa Huỳnh")
+    "đặc sản",
+    "tôm hùm",
+    "muối",
+    "nước mắm",
+    "chè",
+    "trà",
+    "miến",
+    "quýt",
+    "gạo",
+    "yến",
 }
 _PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE}
+# English puts the landscape word after: "Ba Be Lake", "Sa Huynh beach".
+_PLACE_AFTER = {"lake", "beach", "port", "pass", "river", "bay", "island", "market", "village"}
 
 _LEVEL_OF_TYPE = {
     "tỉnh": "province",
