@@ -168,6 +168,30 @@ _PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE}
 # English puts the landscape word after: "Ba Be Lake", "Sa Huynh beach".
 _PLACE_AFTER = {"lake", "beach", "port", "pass", "river", "bay", "island", "market", "village"}
 
+_SURNAMES = {
+    "nguyen",
+    "tran",
+    "le",
+    "pham",
+    "hoang",
+    "huynh",
+    "phan",
+    "vu",
+    "vo",
+    "dang",
+    "bui",
+    "do",
+    "ho",
+    "ngo",
+    "duong",
+    "ly",
+    "trinh",
+    "dinh",
+    "mac",
+    "luong",
+    "cu",
+}
+
 _LEVEL_OF_TYPE = {
     "tỉnh": "province",
     "huyện": "district",
@@ -406,6 +430,10 @@ class Matcher:
         context, context_after = self._context_for(
             scope, present, span[0], span[1], siblings, around.raw
         )
+        place_cue = (
+            bool(before)
+            and any(" ".join(before[-n:]) in _PLACE_BEFORE for n in (1, 2) if len(before) >= n)
+        ) or bool(after and after[0] in _PLACE_AFTER)
         if v.alias:
             score, reason = ALIAS, "alias"
         elif not v.shared:
@@ -417,7 +445,7 @@ class Matcher:
             else:
                 score = TYPED_UNIQUE if v.typed else BARE_UNIQUE
                 reason = "name used in one place only"
-        elif context == "against":
+        elif context == "against" and (context_after or not place_cue):
             return 0.0, "the context points to a namesake elsewhere"
         elif context == "support":
             score = TYPED_SHARED if v.typed else SUPPORTED
@@ -427,14 +455,10 @@ class Matcher:
         else:
             score, reason = UNSUPPORTED, "shared name, no context"
         support = context == "support"
-        if (
-            not support
-            and before
-            and any(" ".join(before[-n:]) in _PLACE_BEFORE for n in (1, 2) if len(before) >= n)
-        ):
-            support = True  # a lake, a beach, a port: the name is a place here
-            if score < SUPPORTED and v.shared and context != "against":
-                score, reason = SUPPORTED, "a place by the word before it"
+        if not support and place_cue:
+            support = True  # a lake, a beach, a port, a product: the name is a place here
+            if score < SUPPORTED and v.shared and not (context == "against" and context_after):
+                score, reason = SUPPORTED, "a place by the word next to it"
         bare = not (v.typed or v.alias)
         if bare and not support and score > UNSUPPORTED + 0.2:
             words = common_words()
@@ -907,14 +931,20 @@ def _unit_variants(
     }
     outside = [u for u in names.exact[name] if u.code not in scope.units]
     outside_folded = [u for u in names.folded[fold(name)] if u.code not in scope.units]
+    # Wards and communes named after people ("Nguyễn Thị Minh Khai", "Nguyễn Nghiêm"): bare,
+    # the name is more often the person, so it needs context like a shared name.
+    syllables = fold(name).split(" ")
+    person = syllables[0] in _SURNAMES and (len(syllables) >= 3 or syllables[0] == "nguyen")
     typed_words = [unit.type, *UNIT_WORDS.get(unit.type, ())]
     # "Phường 1" is never written "1"; two-letter names are words, not places, when alone.
     bare_allowed = not name.isdigit() and len(fold(name).replace(" ", "")) >= 3
     for spelled in spellings:
         folded = fold(spelled)
         if bare_allowed:
-            yield _Variant(locality_id, unit.code, spelled, True, False, bool(outside))
-            yield _Variant(locality_id, unit.code, folded, False, False, bool(outside_folded))
+            yield _Variant(locality_id, unit.code, spelled, True, False, bool(outside) or person)
+            yield _Variant(
+                locality_id, unit.code, folded, False, False, bool(outside_folded) or person
+            )
             if " " in folded:  # hashtags: #SaHuynh, #ducpho
                 joined = folded.replace(" ", "")
                 yield _Variant(locality_id, unit.code, joined, False, False, bool(outside_folded))
