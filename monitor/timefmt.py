@@ -11,10 +11,6 @@ _RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def local(dt: datetime | None) -> datetime | None:
-    return dt.astimezone(LOCAL_ZONE) if dt else None
-
-
 def show(dt: datetime | None) -> str:
     """``22/11/2026 19:05`` in Vietnam time, the way officers write dates; ``—`` for none."""
     return dt.astimezone(LOCAL_ZONE).strftime("%d/%m/%Y %H:%M") if dt else "—"

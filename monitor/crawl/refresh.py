@@ -29,8 +29,9 @@ from monitor.places.stage import mark_items
 from monitor.sources import parse_payload
 from monitor.sources.base import ParsedItem, ParseError
 from monitor.storage.db import transaction
-from monitor.storage.models import FetchAttempt, Item, ItemSource, Outlet, Source
+from monitor.storage.models import FetchAttempt, Item, ItemSource, Outlet, Source, utcnow
 from monitor.storage.repo import (
+    apply_source_config,
     content_hash,
     ensure_outlet,
     insert_ignoring_conflicts,
@@ -74,10 +75,6 @@ class _Candidate:
     content: str | None
     content_origin: str
     article_error: str | None = None
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def refresh_source(
@@ -384,16 +381,7 @@ def _jittered(interval: timedelta) -> timedelta:
 def _source_row(session: Session, source: SourceConfig) -> Source:
     row = session.get(Source, source.id)
     if row is None:  # crawled before any sync (tests, `crawl --source` on a fresh DB)
-        row = Source(
-            id=source.id,
-            kind=source.kind,
-            url=source.url,
-            name=source.name,
-            enabled=source.enabled,
-            interval_seconds=source.interval_seconds,
-            error_count=0,
-        )
-        session.add(row)
+        row = apply_source_config(session, source, None)
         session.flush()
     return row
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
-from monitor.crawl.refresh import RefreshResult, refresh_source, utcnow
+from monitor.crawl.refresh import RefreshResult, refresh_source
 from monitor.net.client import Fetcher
 from monitor.places.matcher import Matcher
 from monitor.places.stage import matcher_for
 from monitor.storage.db import transaction
-from monitor.storage.models import Source
+from monitor.storage.models import Source, utcnow
 from monitor.storage.repo import sync_sources
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
-from monitor.storage.models import FetchAttempt, Item, ItemSource, Outlet, Source
+from monitor.storage.models import Item, ItemSource, Outlet, Source
 
 _SPACE = re.compile(r"\s+")
 
@@ -66,31 +66,36 @@ def sync_sources(session: Session, config: Config) -> None:
     """Make the sources table mirror the config; health survives, settings follow the file."""
     existing = {s.id: s for s in session.scalars(select(Source))}
     for cfg in config.sources:
-        outlet = ensure_outlet(
-            session,
-            key=source_outlet_key(cfg),
-            name=cfg.name,
-            origin=cfg.origin,
-            language=cfg.language,
-            type_=cfg.type,
-        )
-        row = existing.get(cfg.id)
-        if row is None:
-            row = Source(id=cfg.id, error_count=0)
-            session.add(row)
-        if row.url != cfg.url:
-            # A new address means the old validators and backoff no longer apply.
-            row.etag = row.last_modified = None
-            row.next_fetch_at = None
-            row.error_count = 0
-        row.kind, row.url, row.name = cfg.kind, cfg.url, cfg.name
-        row.enabled, row.interval_seconds = cfg.enabled, cfg.interval_seconds
-        row.outlet_id = outlet.id
+        apply_source_config(session, cfg, existing.get(cfg.id))
     configured = {c.id for c in config.sources}
     for source_id, row in existing.items():
         if source_id not in configured:
             row.enabled = False  # keep its items and history; just stop fetching
     session.flush()
+
+
+def apply_source_config(session: Session, cfg: SourceConfig, row: Source | None) -> Source:
+    """Create or update one source's row from its configuration, outlet included."""
+    outlet = ensure_outlet(
+        session,
+        key=source_outlet_key(cfg),
+        name=cfg.name,
+        origin=cfg.origin,
+        language=cfg.language,
+        type_=cfg.type,
+    )
+    if row is None:
+        row = Source(id=cfg.id, error_count=0)
+        session.add(row)
+    if row.url != cfg.url:
+        # A new address means the old validators and backoff no longer apply.
+        row.etag = row.last_modified = None
+        row.next_fetch_at = None
+        row.error_count = 0
+    row.kind, row.url, row.name = cfg.kind, cfg.url, cfg.name
+    row.enabled, row.interval_seconds = cfg.enabled, cfg.interval_seconds
+    row.outlet_id = outlet.id
+    return row
 
 
 def ensure_outlet(
@@ -183,11 +188,24 @@ def items_query(
     return stmt
 
 
-def latest_attempts(session: Session, source_id: str, limit: int = 10) -> list[FetchAttempt]:
-    stmt = (
-        select(FetchAttempt)
-        .where(FetchAttempt.source_id == source_id)
-        .order_by(FetchAttempt.started_at.desc(), FetchAttempt.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+# Bound parameters per IN (...) query: far below SQLite's and PostgreSQL's limits.
+IN_CHUNK = 500
+
+
+def chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start : start + IN_CHUNK]
+
+
+def sources_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Item id → every source it was seen through, in one query per chunk of ids."""
+    out: dict[int, list[str]] = {}
+    for chunk in chunks(item_ids):
+        rows = session.execute(
+            select(ItemSource.item_id, ItemSource.source_id)
+            .where(ItemSource.item_id.in_(chunk))
+            .order_by(ItemSource.first_seen_at)
+        ).all()
+        for item_id, source_id in rows:
+            out.setdefault(item_id, []).append(source_id)
+    return out
