@@ -290,10 +290,6 @@ class Matcher:
                 automaton.make_automaton()
         self.variant_count = len(variants)
 
-    @property
-    def localities(self) -> list[str]:
-        return list(self._scopes)
-
     def match(self, text: str, *, outlet_provinces: Iterable[str] = ()) -> list[Mention]:
         """Every mention of a watched locality in ``text``, strongest first per span."""
         norm, offsets = normalize_with_offsets(text)
@@ -345,29 +341,31 @@ class Matcher:
                     )
         # Case is read on NFC text: in NFD a combining mark splits a word for the regex.
         nfc = text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+        # Each hit's span in the input, computed once; names per locality for sibling support.
+        located = [
+            (start, end, variant, (offsets[start], _end_offset(text, offsets, end)))
+            for start, end, variant in hits
+        ]
         spans: dict[str, list[tuple[int, int, str | None]]] = defaultdict(list)
-        for start, end, variant in hits:
-            spans[variant.locality].append(
-                (offsets[start], _end_offset(text, offsets, end), folded[start:end])
-            )
+        for start, end, variant, (s_start, s_end) in located:
+            spans[variant.locality].append((s_start, s_end, folded[start:end]))
         mentions = []
-        for start, end, variant in hits:
-            written = unicodedata.normalize(
-                "NFC", text[offsets[start] : _end_offset(text, offsets, end)]
-            )
+        for start, end, variant, span in located:
+            surface = text[span[0] : span[1]]
+            key = folded[start:end]
             # Other names of the same locality; the same name twice proves nothing.
             siblings = [
-                span
-                for span in spans[variant.locality]
-                if span[2] and span[2] not in folded[start:end] and folded[start:end] not in span[2]
+                other
+                for other in spans[variant.locality]
+                if other[2] and other[2] not in key and key not in other[2]
             ]
-            span = (offsets[start], _end_offset(text, offsets, end))
             context = _Around(
                 raw=text,
                 span=span,
                 before=_words_before(text, span[0]),
                 runs_on=_inside_longer_name(text, span),
             )
+            written = unicodedata.normalize("NFC", surface)
             score, reason = self._score(
                 norm, folded, start, end, variant, present, written, nfc, context, siblings
             )
@@ -376,9 +374,9 @@ class Matcher:
             mentions.append(
                 Mention(
                     locality=variant.locality,
-                    start=offsets[start],
-                    end=_end_offset(text, offsets, end),
-                    surface=text[offsets[start] : _end_offset(text, offsets, end)],
+                    start=span[0],
+                    end=span[1],
+                    surface=surface,
                     confidence=round(score, 2),
                     unit=variant.unit,
                     reason=reason,
@@ -482,8 +480,8 @@ class Matcher:
         present: list[tuple[str, int, int]],
         start: int,
         end: int,
-        siblings: Sequence[tuple[int, int, str | None]] = (),
-        raw: str = "",
+        siblings: Sequence[tuple[int, int, str | None]],
+        raw: str,
     ) -> tuple[str, bool]:
         """ "support", "against" or "" for a hit at [start, end), from the words around it.
 
@@ -704,17 +702,6 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     return not (before.isalnum() or after.isalnum())
-
-
-def _has_word(text: str, key: str) -> bool:
-    if not key:
-        return False
-    index = text.find(key)
-    while index >= 0:
-        if _whole_word(text, index, index + len(key)):
-            return True
-        index = text.find(key, index + 1)
-    return False
 
 
 def _inside_phrase(text: str, start: int, end: int, phrase: str) -> bool:
