@@ -269,7 +269,7 @@ def items(
     as_json: bool,
 ) -> None:
     """List stored items, newest first."""
-    from monitor.storage.models import ItemSource, Outlet
+    from monitor.storage.models import Outlet
     from monitor.storage.repo import items_query
 
     try:
@@ -280,19 +280,17 @@ def items(
         limit = 50
     stmt = items_query(since=since_at, source_ids=source_ids, search=search, limit=limit)
     from monitor.places.stage import localities_of
+    from monitor.storage.repo import sources_of
 
     with app.factory() as session:
         outlets = {o.id: o for o in session.scalars(select(Outlet))}
         rows = list(session.scalars(stmt))
-        localities = localities_of(session, [item.id for item in rows])
+        if as_json:
+            ids = [item.id for item in rows]
+            localities, seen_through = localities_of(session, ids), sources_of(session, ids)
         for item in rows:
             outlet = outlets.get(item.outlet_id) if item.outlet_id else None
             if as_json:
-                seen_through = list(
-                    session.scalars(
-                        select(ItemSource.source_id).where(ItemSource.item_id == item.id)
-                    )
-                )
                 record = {
                     "id": item.id,
                     "localities": localities.get(item.id, []),
@@ -301,7 +299,7 @@ def items(
                     "title": item.title,
                     "summary": item.summary,
                     "source": item.source_id,
-                    "sources": seen_through,
+                    "sources": seen_through.get(item.id, []),
                     "outlet": outlet.name if outlet else None,
                     "outlet_origin": outlet.origin if outlet else None,
                     "author": item.author,

@@ -14,6 +14,7 @@ from monitor.places.gazetteer import load_gazetteer
 from monitor.places.matcher import REPORT_THRESHOLD, Matcher, Mention, build_matcher
 from monitor.storage.models import Item
 from monitor.storage.models import Mention as MentionRow
+from monitor.storage.repo import chunks
 
 FIELDS = ("title", "summary", "content")
 
@@ -97,11 +98,11 @@ def purge_irrelevant(session: Session, now: datetime, retention_days: int) -> in
 def localities_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[str]]:
     """Item id → the localities it is about (mentions at or above the threshold)."""
     out: dict[int, list[str]] = {}
-    for chunk in range(0, len(item_ids), 500):  # stay far below bound-parameter limits
+    for chunk in chunks(item_ids):
         rows = session.execute(
             select(MentionRow.item_id, MentionRow.locality_id)
             .where(
-                MentionRow.item_id.in_(item_ids[chunk : chunk + 500]),
+                MentionRow.item_id.in_(chunk),
                 MentionRow.confidence >= REPORT_THRESHOLD,
             )
             .distinct()
