@@ -26,7 +26,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import ahocorasick
@@ -219,6 +219,33 @@ _ENGLISH_SUFFIX = {
 
 _WORD = re.compile(r"\w+")
 
+# Sino-Vietnamese names of places abroad that Vietnamese units also bear: written bare, the
+# press most often means the foreign city or region ("tuyến đường sắt Lào Cai – Côn Minh").
+_FOREIGN_NAMESAKES = {
+    fold(normalize(name))
+    for name in (
+        "Côn Minh",  # Kunming
+        "Nam Ninh",  # Nanning
+        "Quảng Châu",  # Guangzhou
+        "Tô Châu",  # Suzhou
+        "Hàng Châu",  # Hangzhou
+        "Quảng Đông",  # Guangdong
+        "Quảng Tây",  # Guangxi
+        "Vân Nam",  # Yunnan
+        "Hải Nam",  # Hainan
+        "Tứ Xuyên",  # Sichuan
+        "Quế Lâm",  # Guilin
+        "Phòng Thành",  # Fangchenggang
+        "Đông Hưng",  # Dongxing
+        "Hà Khẩu",  # Hekou
+        "Bắc Hải",  # Beihai
+        "Trùng Khánh",  # Chongqing
+        "Thâm Quyến",  # Shenzhen
+        "Thượng Hải",  # Shanghai
+        "Bắc Kinh",  # Beijing
+    )
+}
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -252,6 +279,9 @@ class _Scope:
     units: dict[str, Unit] = field(default_factory=dict)
     regions: set[str] = field(default_factory=set)  # former provinces it lies in
     province_words: set[str] = field(default_factory=set)  # its provinces' names, any era
+    # Names of its current province that also name another former province ("Thái Nguyên" for
+    # Bắc Kạn): they support it unless the text places itself in that other province.
+    successor_words: set[str] = field(default_factory=set)
     alias_words: set[str] = field(default_factory=set)
     excludes: list[str] = field(default_factory=list)
 
@@ -265,8 +295,11 @@ class Matcher:
         variants: Sequence[_Variant],
         signals: dict[str, tuple[str, str]],
         typed_elsewhere: set[tuple[str, str]],
+        types_in_scope: dict[tuple[str, str], set[str]],
     ) -> None:
         self._scopes = scopes
+        # (locality, folded name) → the unit types that name has inside the locality, any era
+        self._types_in_scope = types_in_scope
         # word → (kind, former province): "unit" for a name found in one former province only
         # (a district, a ward, a town), "province" for a province's name.
         self._signals = signals
@@ -346,6 +379,8 @@ class Matcher:
             (start, end, variant, (offsets[start], _end_offset(text, offsets, end)))
             for start, end, variant in hits
         ]
+        # Where other place names start and end: "Tam Đường Lai Châu" is two places, not a person.
+        place_edges = {s for _, s, _ in present if s >= 0} | {e for _, _, e in present if e >= 0}
         spans: dict[str, list[tuple[int, int, str | None]]] = defaultdict(list)
         for start, end, variant, (s_start, s_end) in located:
             spans[variant.locality].append((s_start, s_end, folded[start:end]))
@@ -363,7 +398,7 @@ class Matcher:
                 raw=text,
                 span=span,
                 before=_words_before(text, span[0]),
-                runs_on=_inside_longer_name(text, span),
+                runs_on=_inside_longer_name(text, span, place_edges),
             )
             written = unicodedata.normalize("NFC", surface)
             score, reason = self._score(
@@ -413,6 +448,12 @@ class Matcher:
             written_type = _unit_word(before) if before else None
             if written_type is not None and (written_type, _bare_key(v)) in self._typed_elsewhere:
                 return 0.0, "written with the unit word of a namesake elsewhere"
+            written_types = {written_type} if written_type else _english_types_after(norm, end)
+            ours = self._types_in_scope.get((v.locality, _bare_key(v)), set())
+            if written_types and ours and not any(_fits(t, ours) for t in written_types):
+                # "phường Vạn Thắng (TP Nha Trang)": ours was always a xã, so this is another
+                # Vạn Thắng, even one the gazetteer no longer lists.
+                return UNSUPPORTED, "written with a unit word this locality's unit never had"
             if written_type is not None and v.shared:
                 # "huyện Đức Phổ": no namesake is a huyện, and our town was one before 2020;
                 # the unit word picks ours as long as the level fits.
@@ -460,7 +501,11 @@ class Matcher:
         bare = not (v.typed or v.alias)
         if bare and not support and score > UNSUPPORTED + 0.2:
             words = common_words()
-            if not v.accented and v.key in words.folded:
+            if (
+                not v.accented
+                and v.key in words.folded
+                and not _capitalised_mid_sentence(around.raw, span)
+            ):
                 # Other words drop their accents into this spelling ("chờ đón" → "cho don",
                 # "Nguyễn Văn Ninh" → "van ninh"): alone it stays weak.
                 return UNACCENTED_UNSUPPORTED + 0.25, reason + " (unaccented, also a word)"
@@ -489,6 +534,13 @@ class Matcher:
         brackets reads right; at equal distance a unit name outranks a province name.
         """
         best: tuple[int, int, int, str] | None = None  # (distance, rank, before, verdict)
+        elsewhere = {
+            signal[1]
+            for word, _s, _e in present
+            if (signal := self._signals.get(word)) is not None
+            and signal[0] == "unit"
+            and signal[1] not in scope.regions
+        }
         # Another unit of the same locality nearby ("Bãi Đại Lãnh, Vạn Ninh") supports it.
         for s_start, s_end, _unit in siblings:
             if s_end <= start or end <= s_start:
@@ -502,6 +554,11 @@ class Matcher:
             distance = 10_000 if w_start < 0 else max(w_start - end, start - w_end)
             if word in scope.alias_words:
                 verdict, rank = "support", 0
+            elif word in scope.successor_words:
+                signal = self._signals.get(word)
+                if signal is not None and signal[1] in elsewhere:
+                    continue  # "TP Phổ Yên (Thái Nguyên)": the old Thái Nguyên, not Bắc Kạn
+                verdict, rank = "support", 1
             elif word in scope.province_words:
                 verdict, rank = "support", 1
             else:
@@ -535,15 +592,22 @@ class _Around:
     runs_on: bool  # joined to other capitalised words, as in a personal name
 
 
-def _inside_longer_name(raw: str, span: tuple[int, int]) -> bool:
+def _inside_longer_name(raw: str, span: tuple[int, int], place_edges: set[int]) -> bool:
     """True when the name runs on into other capitalised words: "Phổ Minh Anh", "Lò Văn Tam Đường".
 
     Vietnamese personal names are three or four capitalised syllables; a place name joined,
     with no comma, to another capitalised word that is not a unit word is most often part of one.
+    Not when that word begins or ends another place's name ("Tam Đường Lai Châu") or is an
+    English landscape word ("Ba Be Lake").
     """
     after = unicodedata.normalize("NFC", raw[span[1] : span[1] + 40])
     following = _WORD.match(after[1:]) if after[:1] == " " else None
-    if following is not None and _is_name_word(following.group(0)):
+    if (
+        following is not None
+        and _is_name_word(following.group(0))
+        and span[1] + 1 not in place_edges
+        and normalize(following.group(0)) not in _PLACE_AFTER
+    ):
         return True
     before = unicodedata.normalize("NFC", raw[max(0, span[0] - 60) : span[0]])
     if not before.endswith(" "):
@@ -553,6 +617,8 @@ def _inside_longer_name(raw: str, span: tuple[int, int]) -> bool:
     if previous is None:
         return False
     word = previous.group(1)
+    if span[0] - (len(before) - len(head)) in place_edges:
+        return False  # "Khánh Hòa Vạn Ninh": the word before ends another place
     prefix = head[: previous.start()]
     at_text_start = not prefix.strip() and span[0] <= 60  # the window reached the start
     sentence_start = at_text_start or prefix.rstrip()[-1:] in ".:!?\n\"'(“-–"
@@ -664,7 +730,23 @@ def _locates(gap: str) -> bool:
     words = _WORD.findall(normalize(gap))
     if "," in gap and words:
         return False  # "X, something else, Y": a list going on
-    return all(w in _LOCATING for w in words)
+    return all(w in _LOCATING or w.isdigit() for w in words)  # "ở quận 7 (TP.HCM)"
+
+
+def _capitalised_mid_sentence(text: str, span: tuple[int, int]) -> bool:
+    """True when a name is capitalised where a plain word would not be: "ai o Cho Don cho
+    minh hoi", "a short drive from Cho Ra". At a sentence start, or in a headline that
+    capitalises every word, capitals prove nothing."""
+    nfc = partial(unicodedata.normalize, "NFC")
+    words = [w for w in _WORD.findall(nfc(text[span[0] : span[1]])) if not w.isdigit()]
+    if not words or not all(w[:1].isupper() and w[1:].islower() for w in words):
+        return False
+    head = text[: span[0]].rstrip()
+    if not head or head[-1] in ".:!?\n\"'“(-–—•|":
+        return False
+    letters = [w for w in _WORD.findall(nfc(text)) if w.isalpha()]
+    capitalised = sum(1 for w in letters if w[:1].isupper())
+    return capitalised * 2 < len(letters)
 
 
 def _has_case(text: str) -> bool:
@@ -746,6 +828,34 @@ def _unit_word(words: list[str]) -> str | None:
     return None
 
 
+# English unit words after a name, as types: "Van Thang ward", "Duc Pho town".
+_ENGLISH_TYPE_AFTER: dict[str, set[str]] = {
+    "province": {"tỉnh"},
+    "city": {"thành phố"},
+    "district": {"huyện", "quận"},
+    "town": {"thị xã", "thị trấn"},
+    "township": {"thị trấn"},
+    "commune": {"xã"},
+    "ward": {"phường"},
+}
+
+
+def _english_types_after(norm: str, end: int) -> set[str]:
+    following = _WORD.match(norm, end + 1) if norm[end : end + 1] == " " else None
+    return _ENGLISH_TYPE_AFTER.get(following.group(0), set()) if following else set()
+
+
+def _fits(written: str, ours: set[str]) -> bool:
+    """Whether a written unit word can name one of our units: the same type, or for a
+    district or province the same level ("huyện Đức Phổ" for the thị xã it became)."""
+    if written in ours:
+        return True
+    level = _LEVEL_OF_TYPE.get(written)
+    if written == "thành phố":
+        return any(_LEVEL_OF_TYPE.get(t) in ("province", "district") for t in ours)
+    return level in ("province", "district") and any(_LEVEL_OF_TYPE.get(t) == level for t in ours)
+
+
 def _longest_per_locality(
     hits: list[tuple[int, int, _Variant]],
 ) -> list[tuple[int, int, _Variant]]:
@@ -818,7 +928,13 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
     in_scope = {
         (u.type, fold(normalize(u.name))) for scope in scopes.values() for u in scope.units.values()
     }
-    return Matcher(scopes, _dedupe(variants), regions.signals(names), typed - in_scope)
+    types_in_scope: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for scope in scopes.values():
+        for u in scope.units.values():
+            types_in_scope[(scope.locality.id, fold(normalize(u.name)))].add(u.type)
+    return Matcher(
+        scopes, _dedupe(variants), regions.signals(names), typed - in_scope, dict(types_in_scope)
+    )
 
 
 class _Regions:
@@ -857,6 +973,15 @@ class _Regions:
                 key = normalize(unit.name)
                 signals[key] = ("province", unit.code)
                 signals[fold(key)] = ("province", unit.code)
+        # Other spellings of provinces place a text too: "TP.HCM", "Sài Gòn", "Bắc Cạn".
+        for old, new in OLD_SPELLINGS.items():
+            provinces = [u for u in names.exact.get(normalize(new), []) if u.level == "province"]
+            former = [u for u in provinces if u.era == "former"]  # HCM, not HCM + Bình Dương
+            found = {r for u in former or provinces for r in self.of(u)}
+            if len(found) == 1:
+                region = next(iter(found))
+                signals.setdefault(normalize(old), ("province", region))
+                signals.setdefault(fold(normalize(old)), ("province", region))
         return signals
 
 
@@ -900,6 +1025,13 @@ def _scope_for(locality: Locality, gazetteer: Gazetteer, regions: _Regions) -> _
             scope.province_words.add(normalize(gazetteer.get(unit.province).name))
     scope.province_words.add(normalize(locality.province))
     scope.province_words |= {fold(w) for w in scope.province_words}
+    others = {
+        normalize(p.name) for p in gazetteer.provinces("former") if p.code not in scope.regions
+    }
+    scope.successor_words = {
+        w for w in scope.province_words if w in others or w in {fold(o) for o in others}
+    }
+    scope.province_words -= scope.successor_words
     scope.alias_words = {normalize(a) for a in locality.aliases}
     scope.alias_words |= {fold(w) for w in scope.alias_words}
     scope.excludes = [normalize(e) for e in locality.exclude]
@@ -922,6 +1054,7 @@ def _unit_variants(
     # the name is more often the person, so it needs context like a shared name.
     syllables = fold(name).split(" ")
     person = syllables[0] in _SURNAMES and (len(syllables) >= 3 or syllables[0] == "nguyen")
+    person = person or fold(name) in _FOREIGN_NAMESAKES  # bare, "Côn Minh" is Kunming first
     typed_words = [unit.type, *UNIT_WORDS.get(unit.type, ())]
     # "Phường 1" is never written "1"; two-letter names are words, not places, when alone.
     bare_allowed = not name.isdigit() and len(fold(name).replace(" ", "")) >= 3

@@ -97,3 +97,43 @@ def test_a_local_outlet_supports_a_shared_name_unless_the_text_says_otherwise(
     assert strong("Mưa lớn ở Vạn Ninh", ()) == set()
     assert strong("Mưa lớn ở Vạn Ninh", ("Khánh Hòa",)) == {"L2"}
     assert strong("Mưa lớn ở Vạn Ninh, Móng Cái, Quảng Ninh", ("Khánh Hòa",)) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # another place's name right after ours is not the rest of a person's name
+        ("Tam Đường Lai Châu: lũ quét cuốn trôi cầu treo", {"L5"}),
+        ("Bac Kan mua da, Tam Duong Lai Chau lu quet", {"L4", "L5"}),
+        ("Boatmen on Ba Be Lake have switched to electric engines.", {"L4"}),
+        # capitalised in the middle of lower-case text, an unaccented name is a name
+        ("ai o Cho Don cho minh hoi duong vao khu ATK co ngap khong", {"L4"}),
+        ("Homestays in Pac Ngoi village, a short drive from Cho Ra, are fully booked.", {"L4"}),
+        # a typed mention of a name that bare means a city abroad
+        ("Xã Côn Minh, huyện Na Rì trồng thêm 50 ha quế", {"L4"}),
+    ],
+)
+def test_finds_names_next_to_other_names_and_capitals(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ours is a xã: a phường or a ward of that name is another place
+        "Phường Vạn Thắng (TP Nha Trang) chỉnh trang vỉa hè quanh chợ Đầm.",
+        "Van Thang ward in central Nha Trang will close several streets for the marathon.",
+        # a plain word at the start of a sentence stays a word
+        "Cho don cac doan khach ve que an tet",
+        # Kunming, not the commune of Na Rì
+        "Tuyến đường sắt Hà Nội – Lào Cai – Côn Minh được đề xuất nâng cấp.",
+        # Thái Nguyên after Phổ Yên is the old Thái Nguyên, not the Bắc Kạn inside it now
+        "TP Phổ Yên (Thái Nguyên) đón nhà đầu tư vào khu công nghiệp Yên Bình.",
+        # a restaurant located in Hồ Chí Minh City
+        "Nhà hàng hải sản 'Sa Huỳnh' ở quận 7 (TP.HCM) bị phạt vì không niêm yết giá.",
+    ],
+)
+def test_ignores_names_the_context_places_elsewhere(matcher: Matcher, text: str) -> None:
+    assert found(matcher, text) == set()
