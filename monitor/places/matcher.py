@@ -160,6 +160,7 @@ _PLACE_BEFORE = {
     "chè",
     "trà",
     "miến",
+    "miến dong",
     "quýt",
     "gạo",
     "yến",
@@ -191,6 +192,8 @@ _SURNAMES = {
     "luong",
     "cu",
 }
+
+_LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 
 _LEVEL_OF_TYPE = {
     "tỉnh": "province",
@@ -293,7 +296,7 @@ class Matcher:
         self,
         scopes: dict[str, _Scope],
         variants: Sequence[_Variant],
-        signals: dict[str, tuple[str, str]],
+        signals: dict[str, tuple[str, str, int]],
         typed_elsewhere: set[tuple[str, str]],
         types_in_scope: dict[tuple[str, str], set[str]],
     ) -> None:
@@ -379,6 +382,8 @@ class Matcher:
             (start, end, variant, (offsets[start], _end_offset(text, offsets, end)))
             for start, end, variant in hits
         ]
+        # In a headline that capitalises every word, capitals say nothing about names.
+        headline = _headline_case(nfc)
         # Where other place names start and end: "Tam Đường Lai Châu" is two places, not a person.
         place_edges = {s for _, s, _ in present if s >= 0} | {e for _, _, e in present if e >= 0}
         spans: dict[str, list[tuple[int, int, str | None]]] = defaultdict(list)
@@ -398,7 +403,7 @@ class Matcher:
                 raw=text,
                 span=span,
                 before=_words_before(text, span[0]),
-                runs_on=_inside_longer_name(text, span, place_edges),
+                runs_on=not headline and _inside_longer_name(text, span, place_edges),
             )
             written = unicodedata.normalize("NFC", surface)
             score, reason = self._score(
@@ -445,6 +450,8 @@ class Matcher:
         if not v.typed:
             if any(" ".join(before[-n:]) in _NOT_A_PLACE_BEFORE for n in (1, 2, 3) if before):
                 return 0.0, "a person, street or culture, not the place"
+            if _named_business(_words_before(around.raw, span[0], 6)):
+                return UNSUPPORTED, "the name of a shop or firm, not the place"
             written_type = _unit_word(before) if before else None
             if written_type is not None and (written_type, _bare_key(v)) in self._typed_elsewhere:
                 return 0.0, "written with the unit word of a namesake elsewhere"
@@ -466,8 +473,15 @@ class Matcher:
             return 0.0, "an archaeological culture or a person's name, not the place"
         if not v.typed and around.runs_on:
             return 0.0, "part of a longer proper name (a person, a company)"
+        unit = scope.units.get(v.unit or "")
         context, context_after = self._context_for(
-            scope, present, span[0], span[1], siblings, around.raw
+            scope,
+            present,
+            span[0],
+            span[1],
+            siblings,
+            around.raw,
+            unit.level if unit else "commune",
         )
         place_cue = (
             bool(before)
@@ -490,7 +504,8 @@ class Matcher:
             score = TYPED_SHARED if v.typed else SUPPORTED
             reason = "shared name, context supports it"
         elif v.typed:
-            score, reason = UNSUPPORTED + 0.2, "shared name with unit word, no context"
+            # "xã Xuân Sơn" alone: the unit word fits several communes, none preferred.
+            score, reason = UNSUPPORTED + 0.15, "shared name with unit word, no context"
         else:
             score, reason = UNSUPPORTED, "shared name, no context"
         support = context == "support"
@@ -505,6 +520,7 @@ class Matcher:
                 not v.accented
                 and v.key in words.folded
                 and not _capitalised_mid_sentence(around.raw, span)
+                and not _english(around.raw)
             ):
                 # Other words drop their accents into this spelling ("chờ đón" → "cho don",
                 # "Nguyễn Văn Ninh" → "van ninh"): alone it stays weak.
@@ -527,13 +543,15 @@ class Matcher:
         end: int,
         siblings: Sequence[tuple[int, int, str | None]],
         raw: str,
+        level: str,
     ) -> tuple[str, bool]:
         """ "support", "against" or "" for a hit at [start, end), from the words around it.
 
         The nearest telling word decides, so a list of places each with its province in
         brackets reads right; at equal distance a unit name outranks a province name.
         """
-        best: tuple[int, int, int, str] | None = None  # (distance, rank, before, verdict)
+        # (distance, rank, before, verdict, level of the telling word)
+        best: tuple[int, int, int, str, int] | None = None
         elsewhere = {
             signal[1]
             for word, _s, _e in present
@@ -545,13 +563,16 @@ class Matcher:
         for s_start, s_end, _unit in siblings:
             if s_end <= start or end <= s_start:
                 distance = max(s_start - end, start - s_end)
-                candidate = (distance, 0, int(s_end <= start), "support")
+                candidate = (distance, 0, int(s_end <= start), "support", 2)
                 if best is None or candidate < best:
                     best = candidate
         for word, w_start, w_end in present:
             if w_start < end and start < w_end:
                 continue  # the mention itself, or a word overlapping it
             distance = 10_000 if w_start < 0 else max(w_start - end, start - w_end)
+            if w_start >= end and raw[w_end : w_end + 2] in ("'s", "’s"):
+                continue  # "Van Ninh, Quang Ngai's Duc Pho": that province owns what follows
+            word_level = 0
             if word in scope.alias_words:
                 verdict, rank = "support", 0
             elif word in scope.successor_words:
@@ -565,20 +586,22 @@ class Matcher:
                 signal = self._signals.get(word)
                 if signal is None:
                     continue
-                kind, region = signal
+                kind, region, word_level = signal
                 rank = 0 if kind == "unit" else 1
                 # A neighbour in the same former province supports (Nha Trang for Vạn Ninh).
                 verdict = "support" if region in scope.regions else "against"
             # At equal distance the word after wins: "Vạn Ninh (Khánh Hòa)", "Vạn Ninh, Khánh Hòa".
-            candidate = (distance, rank, int(w_end <= start), verdict)
+            candidate = (distance, rank, int(w_end <= start), verdict, word_level)
             if best is None or candidate < best:
                 best = candidate
         # "after" means attached: "Phổ Minh ở Nam Định", "Sa Huỳnh (Hội An)", "X, Quảng Ninh";
         # in a list ("Sa Huỳnh, miến dong Bắc Kạn") the next place is another entry.
         if best is None:
             return "", False
-        distance, _rank, before_flag, verdict = best
-        attached = before_flag == 0 and _locates(raw[end : end + distance])
+        distance, _rank, before_flag, verdict, word_level = best
+        # Only a larger unit locates a name: "Vạn Giã, Sa Huỳnh" lists two communes.
+        larger = word_level < _LEVEL_RANK[level]
+        attached = before_flag == 0 and larger and _locates(raw[end : end + distance])
         return verdict, attached
 
 
@@ -720,17 +743,78 @@ _LOCATING = {
     "phố",
     "province",
 }
+_LOCATING |= {fold(w) for w in _LOCATING}  # "o Nam Dinh", "thuoc Quang Ninh"
 
 
 def _locates(gap: str) -> bool:
     """Whether the text between a name and a following place ties them: "X (Y)", "X, Y",
-    "X ở Y", "X thuộc Y" do; "từ X ra Y" (a trip) and "X, miến dong Y" (a list) do not."""
-    if len(gap) > ATTACHED or re.search(r"[;|✅⏳•/]", gap):
+    "X ở Y", "X thuộc Y", "X (Tân Bình, TP.HCM)" do; "từ X ra Y" (a trip) and "X, miến dong
+    Y" (a list) do not."""
+    if re.search(r"[;|✅⏳•/]", gap):
+        return False
+    opened = gap.lstrip()
+    if opened.startswith("(") and ")" not in opened and len(gap) <= 2 * ATTACHED:
+        return True  # inside brackets, a path of places locates the name before them
+    if len(gap) > ATTACHED:
         return False
     words = _WORD.findall(normalize(gap))
     if "," in gap and words:
         return False  # "X, something else, Y": a list going on
     return all(w in _LOCATING or w.isdigit() for w in words)  # "ở quận 7 (TP.HCM)"
+
+
+def _headline_case(text: str) -> bool:
+    letters = [w for w in _WORD.findall(text) if w.isalpha() and len(w) > 1]
+    capitalised = sum(1 for w in letters if w[:1].isupper())
+    return len(letters) >= 4 and capitalised * 10 >= len(letters) * 7
+
+
+_ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "was",
+        "were",
+        "for",
+        "on",
+        "with",
+        "at",
+        "by",
+        "from",
+        "that",
+        "this",
+        "after",
+        "before",
+        "has",
+        "have",
+        "had",
+        "are",
+        "its",
+        "their",
+        "which",
+        "will",
+        "said",
+        "says",
+        "into",
+        "over",
+        "about",
+        "than",
+        "it",
+        "as",
+    ]
+)
+
+
+def _english(text: str) -> bool:
+    """Whether the text is English: there an unaccented name cannot be a Vietnamese word."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return len(words) >= 5 and sum(w in _ENGLISH_WORDS for w in words) * 6 >= len(words)
 
 
 def _capitalised_mid_sentence(text: str, span: tuple[int, int]) -> bool:
@@ -792,6 +876,19 @@ def _inside_phrase(text: str, start: int, end: int, phrase: str) -> bool:
         if index + len(phrase) >= end:
             return True
         index = text.find(phrase, index + 1)
+    return False
+
+
+# A business named after a place: "quán bún bò Phổ Quang", "Công ty CP Xây dựng Quế Minh".
+_BUSINESS = {"quán", "nhà hàng", "công ty", "cửa hàng", "khách sạn", "homestay", "tiệm", "hãng"}
+
+
+def _named_business(before: list[str]) -> bool:
+    for i in range(len(before)):
+        for n in (1, 2):
+            if " ".join(before[i : i + n]) in _BUSINESS:
+                rest = before[i + n :]
+                return not any(w in _LOCATING for w in rest)  # "quán ăn ở Sa Huỳnh" is there
     return False
 
 
@@ -957,22 +1054,25 @@ class _Regions:
         self._cache[unit.code] = result
         return result
 
-    def signals(self, names: _Names) -> dict[str, tuple[str, str]]:
+    def signals(self, names: _Names) -> dict[str, tuple[str, str, int]]:
         """Names that place a text in one former province: unit names found in one only, and
         every province name (each also a former province's)."""
-        signals: dict[str, tuple[str, str]] = {}
+        signals: dict[str, tuple[str, str, int]] = {}
         for index in (names.exact, names.folded):
             for key, units in index.items():
                 if len(fold(key).replace(" ", "")) < 5 or " " not in key:
                     continue  # short or one-syllable names are too often plain words
                 found = {r for u in units for r in self.of(u)}
                 if len(found) == 1:
-                    signals[key] = ("unit", next(iter(found)))
+                    rank = min(_LEVEL_RANK[u.level] for u in units)
+                    signals[key] = ("unit", next(iter(found)), rank)
         for unit in self.gazetteer.units.values():
             if unit.level == "province" and unit.era == "former":
                 key = normalize(unit.name)
-                signals[key] = ("province", unit.code)
-                signals[fold(key)] = ("province", unit.code)
+                signals[key] = ("province", unit.code, 0)
+                signals[fold(key)] = ("province", unit.code, 0)
+                if " " in key:
+                    signals[fold(key).replace(" ", "")] = ("province", unit.code, 0)
         # Other spellings of provinces place a text too: "TP.HCM", "Sài Gòn", "Bắc Cạn".
         for old, new in OLD_SPELLINGS.items():
             provinces = [u for u in names.exact.get(normalize(new), []) if u.level == "province"]
@@ -980,8 +1080,8 @@ class _Regions:
             found = {r for u in former or provinces for r in self.of(u)}
             if len(found) == 1:
                 region = next(iter(found))
-                signals.setdefault(normalize(old), ("province", region))
-                signals.setdefault(fold(normalize(old)), ("province", region))
+                signals.setdefault(normalize(old), ("province", region, 0))
+                signals.setdefault(fold(normalize(old)), ("province", region, 0))
         return signals
 
 
@@ -1032,6 +1132,9 @@ def _scope_for(locality: Locality, gazetteer: Gazetteer, regions: _Regions) -> _
         w for w in scope.province_words if w in others or w in {fold(o) for o in others}
     }
     scope.province_words -= scope.successor_words
+    # Hashtags join the words: #KhanhHoa, #QuangNgai.
+    scope.province_words |= {fold(w).replace(" ", "") for w in scope.province_words if " " in w}
+    scope.successor_words |= {fold(w).replace(" ", "") for w in scope.successor_words if " " in w}
     scope.alias_words = {normalize(a) for a in locality.aliases}
     scope.alias_words |= {fold(w) for w in scope.alias_words}
     scope.excludes = [normalize(e) for e in locality.exclude]

@@ -137,3 +137,46 @@ def test_finds_names_next_to_other_names_and_capitals(
 )
 def test_ignores_names_the_context_places_elsewhere(matcher: Matcher, text: str) -> None:
     assert found(matcher, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a headline capitalises every word: capitals do not make a person's name
+        ("Sat Lo Tren QL1 Doan Qua Dai Lanh, Xe Vao Van Gia Phai Cho 5 Tieng", {"L2"}),
+        # English text: an unaccented name cannot be a Vietnamese word there
+        (
+            "Ba Be, Vietnam's largest natural freshwater lake, sits in a park north of Hanoi.",
+            {"L4"},
+        ),
+        # a possessive province owns the name after it, not the one before
+        (
+            "Funds went to Khanh Hoa's Van Ninh, Quang Ngai's Duc Pho and Da Nang's Que Minh.",
+            {"L1", "L2", "L3"},
+        ),
+        # two communes in a list: the second does not locate the first
+        ("Quà Tết cho ba địa phương: Vạn Giã, Sa Huỳnh và Quế Minh.", {"L1", "L2", "L3"}),
+        ("Sunrise ở Mũi Đôi đáng từng giọt mồ hôi #VanNinh #KhanhHoa", {"L2"}),
+        ("Miến dong Côn Minh nhà làm, sợi dai không nát", {"L4"}),
+    ],
+)
+def test_reads_headlines_english_possessives_lists_and_hashtags(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chùa Phổ Quang (Tân Bình, TP.HCM) tổ chức khóa tu mùa hè.",
+        "Quán bún bò Phổ Quang đông khách dù giá tăng.",
+        "Công ty CP Xây dựng Quế Minh trúng thầu xây trường học.",
+        "Chua Pho Minh o Nam Dinh co thap gach thoi Tran",
+        "Xã Xuân Sơn trồng thêm 200 ha rừng.",
+    ],
+)
+def test_ignores_businesses_bracketed_places_and_unit_words_that_fit_many(
+    matcher: Matcher, text: str
+) -> None:
+    assert found(matcher, text) == set()
