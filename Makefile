@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench model
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# The default topic model is built from the shipped training data (a no-op when current).
+model: $(STAMP)
+	$(BIN)/python -m classifiers.build_default
+
+run: $(STAMP) model
 	$(BIN)/monitor check-config
 	$(BIN)/monitor run
 
@@ -21,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) lint model
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor import settings
 from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
 from monitor.crawl.refresh import refresh_source
@@ -34,6 +35,7 @@ from monitor.storage.db import transaction
 from monitor.storage.lease import Lease, LeaseHeld
 from monitor.storage.models import Source
 from monitor.storage.repo import sync_sources
+from monitor.topics.stage import TopicClassifier, classify_pending
 
 log = logging.getLogger("monitor.scheduler")
 
@@ -79,8 +81,14 @@ async def _serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    classifier = None
+    if config.localities:
+        classifier = TopicClassifier.load(settings.data_dir(), config)
+        log.info("topic model %s", classifier.version)
     async with make_fetcher(config) as fetcher:
-        scheduler = build_scheduler(factory, config, sources, fetcher, lease, stop)
+        scheduler = build_scheduler(
+            factory, config, sources, fetcher, lease, stop, classifier=classifier
+        )
         scheduler.start()
         click.echo(
             f"Media Monitor running: {len(sources)} sources from {config.path}; "
@@ -104,6 +112,8 @@ def build_scheduler(
     fetcher: Fetcher,
     lease: Lease,
     stop: asyncio.Event,
+    *,
+    classifier: TopicClassifier | None = None,
 ) -> AsyncIOScheduler:
     """Wire a job per source plus the lease heartbeat; pure wiring, no work done here."""
     scheduler = AsyncIOScheduler(
@@ -116,7 +126,7 @@ def build_scheduler(
         scheduler.add_job(
             crawl_if_due,
             IntervalTrigger(seconds=source.interval_seconds, jitter=config.schedule.jitter_seconds),
-            args=[factory, fetcher, source, matcher],
+            args=[factory, fetcher, source, matcher, classifier],
             id=f"crawl:{source.id}",
             name=f"crawl {source.id}",
             coalesce=True,
@@ -134,7 +144,7 @@ def build_scheduler(
         scheduler.add_job(
             mark_backlog,
             IntervalTrigger(minutes=1),
-            args=[factory, matcher],
+            args=[factory, matcher, classifier],
             id="localities",
             next_run_time=now + timedelta(seconds=STARTUP_SPREAD_SECONDS),
             coalesce=True,
@@ -152,15 +162,23 @@ def build_scheduler(
     return scheduler
 
 
-def mark_backlog(factory: sessionmaker[Session], matcher: Matcher) -> int:
-    """Give locality marks to items stored before (e.g. after the localities changed)."""
+def mark_backlog(
+    factory: sessionmaker[Session], matcher: Matcher, classifier: TopicClassifier | None = None
+) -> int:
+    """Give locality marks, then topics, to items stored before (after a restart, or when the
+    localities changed); returns how many items were marked."""
     done = 0
     while True:
         with transaction(factory) as session:
             count = mark_unchecked(session, matcher, datetime.now(UTC))
         done += count
         if count == 0:
-            return done
+            break
+    while classifier is not None:
+        with transaction(factory) as session:
+            if classify_pending(session, classifier, datetime.now(UTC)) == 0:
+                break
+    return done
 
 
 def purge(factory: sessionmaker[Session], retention_days: int) -> int:
@@ -177,6 +195,7 @@ async def crawl_if_due(
     fetcher: Fetcher,
     source: SourceConfig,
     matcher: Matcher | None = None,
+    classifier: TopicClassifier | None = None,
 ) -> bool:
     """Crawl unless the source is backing off after errors or a Retry-After; True if it ran."""
     now = datetime.now(UTC)
@@ -184,5 +203,5 @@ async def crawl_if_due(
         row = session.get(Source, source.id)
         if row and row.error_count and row.next_fetch_at and row.next_fetch_at > now:
             return False
-    await refresh_source(factory, fetcher, source, matcher=matcher)
+    await refresh_source(factory, fetcher, source, matcher=matcher, classifier=classifier)
     return True

@@ -172,7 +172,14 @@ def crawl(app: App, source_ids: tuple[str, ...], once: bool) -> None:
         except KeyError as err:
             raise click.UsageError(str(err.args[0])) from None
     if once:
-        results = asyncio.run(crawl_sources(app.factory, config, source_ids=source_ids))
+        from monitor.topics.stage import TopicClassifier
+
+        classifier = (
+            TopicClassifier.load(settings.data_dir(), config) if config.localities else None
+        )
+        results = asyncio.run(
+            crawl_sources(app.factory, config, source_ids=source_ids, classifier=classifier)
+        )
         failed = 0
         for r in results:
             if r.outcome == "error":
@@ -369,6 +376,99 @@ def match(app: App, input_file: TextIO) -> None:
         sys.stdout.flush()
 
 
+@cli.command()
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="JSON lines {id, title, text} (default: standard input).",
+)
+@click.option("--batch", default=64, show_default=True, help="Texts classified together.")
+@config_option
+@pass_app
+def classify(app: App, input_file: TextIO, batch: int) -> None:
+    """Topics, scores, tone and explanations for JSON-lines texts (stable output).
+
+    Each output line is {"id", "topics", "scores": {label: probability}, "tone", "explain":
+    {label: [[surface, start, end], ...]}}. Offsets index title and text joined by a newline
+    (just the text when there is no title). Keyword rules come from the configuration file
+    when it exists.
+    """
+    from monitor.topics.stage import TopicClassifier
+
+    config = app.config if app.config_path.exists() else None
+    classifier = TopicClassifier.load(settings.data_dir(), config)
+    pending: list[tuple[object, str]] = []
+
+    def flush() -> None:
+        predictions = classifier.predict([text for _, text in pending])
+        for (record_id, _), p in zip(pending, predictions, strict=True):
+            out = {
+                "id": record_id,
+                "topics": p.topics,
+                "scores": p.scores,
+                "tone": p.tone,
+                "explain": {k: [list(span) for span in v] for k, v in p.explain.items()},
+            }
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        pending.clear()
+
+    for number, line in enumerate(input_file, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as err:
+            flush()
+            click.echo(f"{input_file.name}:{number}: not a JSON object ({err})", err=True)
+            raise click.exceptions.Exit(1) from None
+        title, body = record.get("title") or "", record.get("text") or ""
+        pending.append((record.get("id"), f"{title}\n{body}" if title else body))
+        if len(pending) >= batch:
+            flush()
+    flush()
+
+
+@cli.command()
+@click.option(
+    "--compare/--no-compare",
+    default=True,
+    show_default=True,
+    help="Cross-validate every feature/model variant and keep the best (slower).",
+)
+@pass_app
+def train(app: App, compare: bool) -> None:
+    """Retrain on the shipped data plus officers' decisions; activate only if it does not lose.
+
+    The new model is measured on the held-out set against the active one (the gate); it
+    becomes active only if its macro-F1 is not lower.
+    """
+    from monitor.topics.training import retrain
+
+    outcome = retrain(app.factory, settings.data_dir(), compare_variants=compare, echo=click.echo)
+    if not outcome.activated:
+        raise click.exceptions.Exit(3)
+
+
+@cli.command("model")
+def model_cmd() -> None:
+    """Show the active topic model: version, training data and held-out scores."""
+    from classifiers.store import load_active
+
+    loaded = load_active(settings.data_dir())
+    meta = loaded.metadata
+    click.echo(f"model {meta.version} ({meta.variant}) at {loaded.path}")
+    click.echo(f"taxonomy {meta.taxonomy}, built {meta.created_at}, examples {meta.examples}")
+    heldout = meta.metrics.get("heldout", {})
+    if heldout:
+        click.echo(f"held-out macro-F1 {heldout.get('macro_f1')}")
+    click.echo("thresholds " + ", ".join(f"{k} {v:.3f}" for k, v in meta.thresholds.items()))
+
+
 @cli.group("eval")
 def eval_group() -> None:
     """Measure quality on the labelled data shipped with the project."""
@@ -376,7 +476,10 @@ def eval_group() -> None:
 
 @eval_group.command("places")
 @click.option(
-    "--split", type=click.Choice(["test", "dev", "dev2"]), default="test", show_default=True
+    "--split",
+    type=click.Choice(["test", "dev", "dev2", "dev3"]),
+    default="test",
+    show_default=True,
 )
 @click.option("--errors", "show_errors", is_flag=True, help="List every wrong sentence.")
 def eval_places(split: str, show_errors: bool) -> None:
@@ -391,6 +494,20 @@ def eval_places(split: str, show_errors: bool) -> None:
     if show_errors and report.errors:
         click.echo("")
         click.echo("\n".join(report.errors))
+
+
+@eval_group.command("classify")
+def eval_classify() -> None:
+    """Per-label precision, recall and F1 of the active model on the held-out split."""
+    from classifiers.data import heldout_examples
+    from classifiers.metrics import format_report
+    from classifiers.store import load_active
+    from classifiers.train import evaluate
+
+    loaded = load_active(settings.data_dir())
+    report = evaluate(loaded.model, heldout_examples())
+    title = f"topics, model {loaded.metadata.version} (held-out split)"
+    click.echo(format_report(report, title, loaded.model.thresholds))
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from monitor.config.models import (
     Office,
     Origin,
     OutletType,
+    Rule,
     Schedule,
     Source,
     SourceKind,
@@ -46,7 +47,7 @@ ORIGINS: tuple[str, ...] = ("domestic", "foreign")
 OUTLET_TYPES: tuple[str, ...] = ("press", "social", "government")
 MIN_INTERVAL_SECONDS = 60
 
-SECTIONS = ("localities", "sources", "offices", "schedule")
+SECTIONS = ("localities", "sources", "offices", "rules", "schedule")
 LOCALITY_KEYS = ("id", "name", "province", "aliases", "exclude")
 SOURCE_KEYS = (
     "id",
@@ -359,13 +360,38 @@ class _Checker:
             "office",
             lambda office_id, node, fields: self.office(office_id, node, fields, locality_ids),
         )
+        rules: tuple[Rule, ...] = ()
+        if "rules" in entries and not _is_null(entries["rules"].value):
+            rules = self.rules(entries["rules"])
         return Config(
             path=self.file,
             localities=tuple(localities),
             sources=tuple(sources),
             offices=tuple(offices),
+            rules=rules,
             schedule=schedule,
         )
+
+    def rules(self, section: _Entry) -> tuple[Rule, ...]:
+        """``rules: {sovereignty: [Đá Ba Đầu, ...], ...}``: phrases that give a topic."""
+        entries = self.mapping(section.value, "", 'section "rules"')
+        if entries is None:
+            return ()
+        result = []
+        for topic, entry in entries.items():
+            if topic not in TOPICS:
+                hint = _suggest(topic, TOPICS)
+                extra = (
+                    f'; did you mean "{hint}"?'
+                    if hint
+                    else f" (expected one of: {', '.join(TOPICS)})"
+                )
+                self.issue(entry.key_line, f'rules: topic "{topic}" is unknown{extra}')
+                continue
+            phrases = self.text_list(entry, "rules: ", allow_empty=False)
+            if phrases:
+                result.append(Rule(topic=topic, phrases=phrases, line=entry.key_line))
+        return tuple(result)
 
     def section(
         self,

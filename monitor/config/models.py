@@ -77,6 +77,15 @@ class Office:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """Phrases that give an item a topic whatever the model says (shown in explanations)."""
+
+    topic: str
+    phrases: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Global timing settings."""
 
@@ -98,6 +107,7 @@ class Config:
     localities: tuple[Locality, ...] = ()
     sources: tuple[Source, ...] = ()
     offices: tuple[Office, ...] = ()
+    rules: tuple[Rule, ...] = ()
     schedule: Schedule = field(default_factory=Schedule)
 
     def source(self, source_id: str) -> Source:

@@ -38,6 +38,7 @@ from monitor.storage.repo import (
     outlet_key_for_url,
     source_outlet_key,
 )
+from monitor.topics.stage import TopicClassifier, classify_items
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,12 @@ async def refresh_source(
     *,
     now: Callable[[], datetime] = utcnow,
     matcher: Matcher | None = None,
+    classifier: TopicClassifier | None = None,
 ) -> RefreshResult:
     """Crawl ``source`` once and record the result; never raises for a source's own fault.
 
-    With a ``matcher``, new items get their locality mentions in the same transaction.
+    With a ``matcher``, new items get their locality mentions in the same transaction, and
+    with a ``classifier`` too, those that mention a watched locality get their topics.
     """
     started = now()
     clock = time.monotonic()
@@ -150,7 +153,9 @@ async def refresh_source(
         warnings=list(parsed.warnings),
     )
     try:
-        _record(factory, source, started, clock, result, response, candidates, now, matcher)
+        _record(
+            factory, source, started, clock, result, response, candidates, now, matcher, classifier
+        )
     except SQLAlchemyError as err:
         log.exception("source %s: storing failed", source.id)
         return _record_failure(
@@ -287,6 +292,7 @@ def _record(
     candidates: list[_Candidate],
     now: Callable[[], datetime],
     matcher: Matcher | None,
+    classifier: TopicClassifier | None = None,
 ) -> None:
     finished = now()
     result.duration_ms = int((time.monotonic() - clock) * 1000)
@@ -299,6 +305,8 @@ def _record(
                 new_items = list(session.scalars(select(Item).where(Item.id.in_(new_ids))))
                 provinces = (source.province,) if source.province else ()
                 mark_items(session, matcher, new_items, finished, provinces)
+                if classifier is not None:
+                    classify_items(session, classifier, new_items, finished)
         session.add(_attempt(result, started, response.url))
         row.last_fetch_at = finished
         row.last_success_at = finished

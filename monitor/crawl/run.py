@@ -18,6 +18,7 @@ from monitor.places.stage import matcher_for
 from monitor.storage.db import transaction
 from monitor.storage.models import Source, utcnow
 from monitor.storage.repo import sync_sources
+from monitor.topics.stage import TopicClassifier
 
 
 def make_fetcher(config: Config) -> Fetcher:
@@ -56,6 +57,7 @@ async def crawl(
     due_only: bool = False,
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = utcnow,
+    classifier: TopicClassifier | None = None,
 ) -> list[RefreshResult]:
     """Refresh the chosen sources concurrently; one source's failure never stops the others."""
     with transaction(factory) as session:
@@ -68,8 +70,8 @@ async def crawl(
     matcher = matcher_for(config.localities) if config.localities else None
     if fetcher is None:
         async with make_fetcher(config) as own:
-            return await _gather(factory, own, sources, now, matcher)
-    return await _gather(factory, fetcher, sources, now, matcher)
+            return await _gather(factory, own, sources, now, matcher, classifier)
+    return await _gather(factory, fetcher, sources, now, matcher, classifier)
 
 
 async def _gather(
@@ -78,9 +80,13 @@ async def _gather(
     sources: list[SourceConfig],
     now: Callable[[], datetime],
     matcher: Matcher | None,
+    classifier: TopicClassifier | None,
 ) -> list[RefreshResult]:
     results = await asyncio.gather(
-        *(refresh_source(factory, fetcher, s, now=now, matcher=matcher) for s in sources),
+        *(
+            refresh_source(factory, fetcher, s, now=now, matcher=matcher, classifier=classifier)
+            for s in sources
+        ),
         return_exceptions=True,
     )
     out: list[RefreshResult] = []

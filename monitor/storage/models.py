@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -158,6 +159,8 @@ class Item(Base):
     # none: no watched locality; weak: only weak or ambiguous mentions (kept, marked);
     # strong: at least one mention at or above the reporting threshold.
     relevance: Mapped[str | None] = mapped_column(String(8), index=True)
+    # Set by the topic stage once the item has a classification; None = not yet classified.
+    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     outlet: Mapped[Outlet | None] = relationship()
     source: Mapped[Source] = relationship()
@@ -193,6 +196,52 @@ class Mention(Base):
     confidence: Mapped[float] = mapped_column(Float)
     unit_code: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Classification(Base):
+    """What a model said about an item: topics, scores, tone and the words that pushed them.
+
+    Spans in ``explain`` index the classified text: title and body joined by a newline.
+    """
+
+    __tablename__ = "classifications"
+    __table_args__ = (
+        Index("ix_classifications_item_model", "item_id", "model_version", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[str] = mapped_column(String(64))
+    topics: Mapped[list[str]] = mapped_column(JSON)  # labels given, in taxonomy order
+    scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    tone: Mapped[str] = mapped_column(String(16))
+    tone_scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    explain: Mapped[dict[str, list[list[object]]]] = mapped_column(JSON)  # label → [[s, a, b]]
+    rules: Mapped[dict[str, list[str]]] = mapped_column(JSON)  # label → configured phrases hit
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Decision(Base):
+    """An officer's review of an item: the topics and tone they say apply, with a note.
+
+    The review desk writes these; ``monitor train`` turns the latest decision per item into a
+    labelled example. ``verdict`` is confirmed (the model was right), corrected (other topics
+    or tone) or dismissed (none of the topics apply).
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    classification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classifications.id", ondelete="SET NULL")
+    )
+    verdict: Mapped[str] = mapped_column(String(16))  # confirmed | corrected | dismissed
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    tone: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(128))  # the reviewing officer's account
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class SchedulerLock(Base):

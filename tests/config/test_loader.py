@@ -315,7 +315,7 @@ def test_empty_file() -> None:
     path = FIXTURES / "empty.yaml"
     assert messages(path) == [
         f"{path}: the file is empty "
-        "(expected sections such as: localities, sources, offices, schedule)"
+        "(expected sections such as: localities, sources, offices, rules, schedule)"
     ]
 
 

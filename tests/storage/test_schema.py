@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.storage.db import transaction
 from monitor.storage.lease import Lease, LeaseHeld
 from monitor.storage.migrate import current_revision, head_revision, upgrade
-from monitor.storage.models import Item, Source
+from monitor.storage.models import Base, Item, Source
 
 
 def _source(session: Session, source_id: str = "s1") -> Source:
@@ -103,3 +105,12 @@ def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_factory: sessionmaker[Sessi
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_migrations_build_exactly_the_tables_the_models_describe(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+    assert {"classifications", "decisions"} <= set(inspect(engine).get_table_names())

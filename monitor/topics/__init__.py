@@ -1,0 +1,1 @@
+"""Topic classification of stored items (the models live in the ``classifiers`` package)."""
