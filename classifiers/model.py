@@ -28,6 +28,12 @@ from classifiers.text import Token, tokens, views
 _TOKENS = r"(?u)\b\w+\b"  # keep one-letter words: "k" (không), "5" in "bão số 5"
 
 
+def _word_ngrams() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        token_pattern=_TOKENS, ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=40_000
+    )
+
+
 @dataclass(frozen=True)
 class Variant:
     """A feature/model combination compared by cross-validation."""
@@ -43,13 +49,7 @@ class Variant:
         parts: list[tuple[str, TfidfVectorizer, int]] = [
             (
                 "w",
-                TfidfVectorizer(
-                    token_pattern=_TOKENS,
-                    ngram_range=(1, 2),
-                    min_df=2,
-                    sublinear_tf=True,
-                    max_features=40_000,
-                ),
+                _word_ngrams(),
                 0,
             )
         ]
@@ -57,13 +57,7 @@ class Variant:
             parts.append(
                 (
                     "f",
-                    TfidfVectorizer(
-                        token_pattern=_TOKENS,
-                        ngram_range=(1, 2),
-                        min_df=2,
-                        sublinear_tf=True,
-                        max_features=40_000,
-                    ),
+                    _word_ngrams(),
                     1,
                 )
             )

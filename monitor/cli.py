@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -322,6 +322,22 @@ def items(
                 click.echo(f"{show(item.published_at)}  {name[:18]:<18}  {item.title}")
 
 
+def _input_texts(input_file: TextIO) -> Iterator[tuple[object, str]]:
+    """(id, title and text joined by a newline) per JSON line; a bad line ends with exit 1."""
+    for number, line in enumerate(input_file, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as err:
+            click.echo(f"{input_file.name}:{number}: not a JSON object ({err})", err=True)
+            raise click.exceptions.Exit(1) from None
+        title, body = record.get("title") or "", record.get("text") or ""
+        yield record.get("id"), f"{title}\n{body}" if title else body
+
+
 @cli.command()
 @click.option(
     "--input",
@@ -343,21 +359,10 @@ def match(app: App, input_file: TextIO) -> None:
     from monitor.places.stage import matcher_for
 
     matcher = matcher_for(app.config.localities)
-    for number, line in enumerate(input_file, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as err:
-            click.echo(f"{input_file.name}:{number}: not a JSON object ({err})", err=True)
-            raise click.exceptions.Exit(1) from None
-        title, body = record.get("title") or "", record.get("text") or ""
-        text = f"{title}\n{body}" if title else body
+    for record_id, text in _input_texts(input_file):
         mentions = matcher.match(text)
         out = {
-            "id": record.get("id"),
+            "id": record_id,
             "localities": sorted(
                 {m.locality for m in mentions if m.confidence >= REPORT_THRESHOLD}
             ),
@@ -415,22 +420,13 @@ def classify(app: App, input_file: TextIO, batch: int) -> None:
         sys.stdout.flush()
         pending.clear()
 
-    for number, line in enumerate(input_file, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as err:
-            flush()
-            click.echo(f"{input_file.name}:{number}: not a JSON object ({err})", err=True)
-            raise click.exceptions.Exit(1) from None
-        title, body = record.get("title") or "", record.get("text") or ""
-        pending.append((record.get("id"), f"{title}\n{body}" if title else body))
-        if len(pending) >= batch:
-            flush()
-    flush()
+    try:
+        for record_id, text in _input_texts(input_file):
+            pending.append((record_id, text))
+            if len(pending) >= batch:
+                flush()
+    finally:
+        flush()  # what was read before a bad line is still answered
 
 
 @cli.command()
