@@ -164,6 +164,9 @@ _PLACE_BEFORE = {
     "quýt",
     "gạo",
     "yến",
+    # where people come from ("đồng hương Vạn Ninh tại Đà Lạt", "quê Đức Phổ")
+    "đồng hương",
+    "quê",
 }
 _PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE}
 # English puts the landscape word after: "Ba Be Lake", "Sa Huynh beach".
@@ -386,43 +389,82 @@ class Matcher:
         headline = _headline_case(nfc)
         # Where other place names start and end: "Tam Đường Lai Châu" is two places, not a person.
         place_edges = {s for _, s, _ in present if s >= 0} | {e for _, _, e in present if e >= 0}
+        # "Vạn Ninh (Khánh Hòa) 300 suất, Đức Phổ 250 suất": a bracketed place right after
+        # another name locates that name and says nothing about the names after it.
+        owned = _bracketed_after_names(text, present, {e for *_, (_, e) in located} | place_edges)
         spans: dict[str, list[tuple[int, int, str | None]]] = defaultdict(list)
         for start, end, variant, (s_start, s_end) in located:
             spans[variant.locality].append((s_start, s_end, folded[start:end]))
-        mentions = []
-        for start, end, variant, span in located:
-            surface = text[span[0] : span[1]]
-            key = folded[start:end]
-            # Other names of the same locality; the same name twice proves nothing.
-            siblings = [
-                other
-                for other in spans[variant.locality]
-                if other[2] and other[2] not in key and key not in other[2]
-            ]
-            context = _Around(
-                raw=text,
-                span=span,
-                before=_words_before(text, span[0]),
-                runs_on=not headline and _inside_longer_name(text, span, place_edges),
+        watched_spans = {span for *_, span in located}
+        spans_of = {loc: {(a, b) for a, b, _ in group} for loc, group in spans.items()}
+
+        def entry_elsewhere(w: tuple[str, int, int], span: tuple[int, int], loc: str) -> bool:
+            """A word before ``span`` that speaks for another name, not for this one."""
+            if w[2] > span[0]:
+                return False
+            if w[1] in owned:
+                return True
+            # "Quế Minh (Quế Sơn) 200 suất, … Đức Phổ 250 suất": another watched place
+            # earlier in a list is an entry, not a locator.
+            gap = text[w[2] : span[0]]
+            return (
+                (w[1], w[2]) in watched_spans
+                and (w[1], w[2]) not in spans_of[loc]
+                and ("," in gap or _joins_entries(gap))
             )
-            written = unicodedata.normalize("NFC", surface)
-            score, reason = self._score(
-                norm, folded, start, end, variant, present, written, nfc, context, siblings
-            )
-            if score <= 0:
-                continue
-            mentions.append(
-                Mention(
-                    locality=variant.locality,
-                    start=span[0],
-                    end=span[1],
-                    surface=surface,
-                    confidence=round(score, 2),
-                    unit=variant.unit,
-                    reason=reason,
+
+        def score_all(rejected: set[tuple[int, int]]) -> tuple[list[Mention], set[tuple[int, int]]]:
+            mentions, placed_elsewhere = [], set()
+            for start, end, variant, span in located:
+                surface = text[span[0] : span[1]]
+                key = folded[start:end]
+                # Other names of the same locality, not placed elsewhere themselves; the same
+                # name twice proves nothing.
+                siblings = [
+                    other
+                    for other in spans[variant.locality]
+                    if other[2]
+                    and other[2] not in key
+                    and key not in other[2]
+                    and other[:2] not in rejected
+                ]
+                context = _Around(
+                    raw=text,
+                    span=span,
+                    before=_words_before(text, span[0]),
+                    runs_on=not headline and _inside_longer_name(text, span, place_edges),
                 )
-            )
+                written = unicodedata.normalize("NFC", surface)
+                around = [w for w in present if not entry_elsewhere(w, span, variant.locality)]
+                score, reason = self._score(
+                    norm, folded, start, end, variant, around, written, nfc, context, siblings
+                )
+                if score <= 0:
+                    if reason.startswith("the context points"):
+                        placed_elsewhere.add(span)
+                    continue
+                mentions.append(
+                    Mention(
+                        locality=variant.locality,
+                        start=span[0],
+                        end=span[1],
+                        surface=surface,
+                        confidence=round(score, 2),
+                        unit=variant.unit,
+                        reason=reason,
+                    )
+                )
+            return mentions, placed_elsewhere
+
+        mentions, placed_elsewhere = score_all(set())
+        if placed_elsewhere:
+            # "Vạn Ninh (Móng Cái), Đức Phổ (Cát Tiên) và Xuân Sơn": a name placed elsewhere
+            # supports none of its locality's other names.
+            mentions, _ = score_all(placed_elsewhere)
         mentions = _one_sense_per_text(mentions)
+        mentions = _listed_together(
+            mentions, nfc if len(nfc) == len(text) else text, owned_names=owned
+        )
         mentions.sort(key=lambda m: (m.start, -m.confidence))
         return mentions
 
@@ -552,6 +594,8 @@ class Matcher:
         """
         # (distance, rank, before, verdict, level of the telling word)
         best: tuple[int, int, int, str, int] | None = None
+        origin = _origin_of_people(_words_before(raw, start, 3))
+        subject = False
         elsewhere = {
             signal[1]
             for word, _s, _e in present
@@ -572,6 +616,8 @@ class Matcher:
             distance = 10_000 if w_start < 0 else max(w_start - end, start - w_end)
             if w_start >= end and raw[w_end : w_end + 2] in ("'s", "’s"):
                 continue  # "Van Ninh, Quang Ngai's Duc Pho": that province owns what follows
+            if w_start >= end and origin and _prepositions(raw[end:w_start]):
+                continue  # "đồng hương Đức Phổ tại TP.HCM": where they live, not the place
             word_level = 0
             if word in scope.alias_words:
                 verdict, rank = "support", 0
@@ -590,6 +636,23 @@ class Matcher:
                 rank = 0 if kind == "unit" else 1
                 # A neighbour in the same former province supports (Nha Trang for Vạn Ninh).
                 verdict = "support" if region in scope.regions else "against"
+                if (
+                    verdict == "against"
+                    and 0 <= w_end <= start
+                    and _joins_entries(raw[w_end:start])
+                ):
+                    # "Bac Kan and to Tam Duong tea hills in Lai Chau", "từ Quy Nhơn ra
+                    # Đức Phổ": another entry of a list, or where a trip starts.
+                    distance += ATTACHED
+            if (
+                verdict == "support"
+                and 0 <= w_end <= start
+                and distance <= 2 * ATTACHED
+                and not _CLAUSE_BREAK.search(unicodedata.normalize("NFC", raw[w_end:start]))
+            ):
+                # "Khánh Hòa sơ tán dân ở Vạn Ninh, Quảng Ngãi cấm biển…": the subject of
+                # the clause places the name; the province after the comma starts another.
+                subject = True
             # At equal distance the word after wins: "Vạn Ninh (Khánh Hòa)", "Vạn Ninh, Khánh Hòa".
             candidate = (distance, rank, int(w_end <= start), verdict, word_level)
             if best is None or candidate < best:
@@ -599,6 +662,13 @@ class Matcher:
         if best is None:
             return "", False
         distance, _rank, before_flag, verdict, word_level = best
+        if (
+            verdict == "against"
+            and before_flag == 0
+            and subject
+            and raw[end : end + distance].strip() == ","
+        ):
+            return "support", False
         # Only a larger unit locates a name: "Vạn Giã, Sa Huỳnh" lists two communes.
         larger = word_level < _LEVEL_RANK[level]
         attached = before_flag == 0 and larger and _locates(raw[end : end + distance])
@@ -719,6 +789,57 @@ def _one_sense_per_text(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
+def _bracketed_after_names(
+    text: str, present: list[tuple[str, int, int]], name_ends: set[int]
+) -> set[int]:
+    """Starts of context words that open a bracket right after a place name: "X (Khánh Hòa"."""
+    owned = set()
+    for _word, w_start, _w_end in present:
+        i = w_start
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        if i == 0 or text[i - 1] != "(":
+            continue
+        i -= 1
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        if i in name_ends:
+            owned.add(w_start)
+    return owned
+
+
+LISTED = 0.6  # a shared name listed with another watched place and nothing against it
+
+
+def _listed_together(mentions: list[Mention], text: str, *, owned_names: set[int]) -> list[Mention]:
+    """A bare shared name in one list with a firmly placed watched locality counts for its own.
+
+    "Hỗ trợ lũ: Quế Minh (Quế Sơn) 200 suất, Vạn Ninh (Khánh Hòa) 300 suất, Đức Phổ 250
+    suất": the writer is going through the watched places, so Đức Phổ is ours. Only names
+    with no context either way are raised; one placed elsewhere stays where it was placed.
+    """
+    weak = [
+        m
+        for m in mentions
+        if m.reason.startswith("shared name, no context") and m.start not in owned_names
+    ]
+    if not weak:
+        return mentions
+    firm = [m for m in mentions if m.confidence >= SUPPORTED]
+    raised = []
+    for m in mentions:
+        if m in weak and any(
+            f.locality != m.locality
+            and not _SENTENCE_END.search(text[min(f.end, m.end) : max(f.start, m.start)])
+            for f in firm
+        ):
+            m = replace(m, confidence=LISTED, reason=m.reason + "; listed with a watched place")
+        raised.append(m)
+    return raised
+
+
+_SENTENCE_END = re.compile(r"[.!?…]\s|\n")
+
 _LOCATING = {
     "ở",
     "tại",
@@ -761,6 +882,34 @@ def _locates(gap: str) -> bool:
     if "," in gap and words:
         return False  # "X, something else, Y": a list going on
     return all(w in _LOCATING or w.isdigit() for w in words)  # "ở quận 7 (TP.HCM)"
+
+
+# Words between two places that make them two entries of a list or the ends of a trip.
+_JOINING = {"và", "and", "với", "cùng", "đến", "tới", "ra", "vào", "về", "to", "or", "hoặc", "&"}
+_JOINING |= {fold(w) for w in _JOINING}
+
+
+def _joins_entries(gap: str) -> bool:
+    """Whether a place before a name is a separate entry: "Bắc Kạn và Tam Đường"."""
+    if "&" in gap:
+        return True
+    return any(w in _JOINING for w in _WORD.findall(normalize(gap)))
+
+
+# Words that make a name people's origin, so a place after it is where they are now.
+_ORIGIN = {"đồng hương", "quê", "quê ở", "người con", "con em", "bà con", "hội đồng hương"}
+_ORIGIN |= {fold(w) for w in _ORIGIN}
+
+
+def _prepositions(gap: str) -> bool:
+    return any(w in _LOCATING_PREPOSITIONS for w in _WORD.findall(normalize(gap)))
+
+
+_LOCATING_PREPOSITIONS = {"ở", "tại", "in", "at", "o", "tai", "trong", "sống", "song"}
+
+
+def _origin_of_people(before: list[str]) -> bool:
+    return any(" ".join(before[-n:]) in _ORIGIN for n in (1, 2, 3) if len(before) >= n)
 
 
 def _headline_case(text: str) -> bool:

@@ -180,3 +180,43 @@ def test_ignores_businesses_bracketed_places_and_unit_words_that_fit_many(
     matcher: Matcher, text: str
 ) -> None:
     assert found(matcher, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # each locator speaks for the name it follows, not for the next entry of the list
+        (
+            "Ho tro lu: Que Minh (Que Son) 200 suat, Van Ninh (Khanh Hoa) 300 suat, "
+            "Duc Pho 250 suat",
+            {"L1", "L2", "L3"},
+        ),
+        # a place before "and to" is another entry; the one after "in" locates the name
+        (
+            "Tourists flock to Ba Be Lake in Bac Kan and to Tam Duong tea hills in Lai Chau.",
+            {"L4", "L5"},
+        ),
+        # the subject of each clause places its name; the province after the comma
+        # starts the next clause
+        (
+            "Bão số 4: Khánh Hòa sơ tán dân ở Vạn Ninh, Quảng Ngãi cấm biển ở Đức Phổ, "
+            "Đà Nẵng di dời dân ở Quế Sơn.",
+            {"L1", "L2", "L3"},
+        ),
+        # where a hometown group lives is not where its hometown is
+        ("Diem danh dong huong Duc Pho, Quang Ngai dang lam an o Binh Duong", {"L3"}),
+        ("Hội đồng hương Vạn Ninh tại Đà Lạt gặp mặt đầu xuân", {"L2"}),
+    ],
+)
+def test_reads_lists_clauses_and_hometowns(matcher: Matcher, text: str, expected: set[str]) -> None:
+    assert found(matcher, text) == expected
+
+
+def test_a_name_placed_elsewhere_supports_none_of_its_localitys_other_names(
+    matcher: Matcher,
+) -> None:
+    text = (
+        "Vạn Ninh (Móng Cái), Đức Phổ (Cát Tiên) và Xuân Sơn (Tân Sơn) là những xã trùng tên "
+        "với các địa phương ở miền Trung."
+    )
+    assert found(matcher, text) == set()
