@@ -473,7 +473,7 @@ def eval_group() -> None:
 @eval_group.command("places")
 @click.option(
     "--split",
-    type=click.Choice(["test", "dev", "dev2", "dev3"]),
+    type=click.Choice(["test", "dev", "dev2", "dev3", "dev4"]),
     default="test",
     show_default=True,
 )

@@ -76,6 +76,7 @@ _NOT_A_PLACE_BEFORE = {
     "nhà thơ",
     "nhà văn",
     "nhà báo",
+    "nhà nghiên cứu",
     "liệt sĩ",
     "chiến sĩ",
     "đồng chí",
@@ -112,7 +113,8 @@ _NOT_A_PLACE_BEFORE = {
     "st",
     "road",
     "avenue",
-    # the archaeological culture
+    # the archaeological culture; a tower or temple named after a place elsewhere
+    "tháp",
     "văn hóa",
     "nền văn hóa",
     # shops and firms named after a place are not the place
@@ -164,6 +166,7 @@ _PLACE_BEFORE = {
     "quýt",
     "gạo",
     "yến",
+    "yến sào",
     # where people come from ("đồng hương Vạn Ninh tại Đà Lạt", "quê Đức Phổ")
     "đồng hương",
     "quê",
@@ -290,6 +293,9 @@ class _Scope:
     successor_words: set[str] = field(default_factory=set)
     alias_words: set[str] = field(default_factory=set)
     excludes: list[str] = field(default_factory=list)
+    # Names of its units and of the units that hold it, normalised and folded: a place of the
+    # same province written right after a name locates it elsewhere unless it is one of these.
+    inside_words: set[str] = field(default_factory=set)
 
 
 class Matcher:
@@ -302,8 +308,10 @@ class Matcher:
         signals: dict[str, tuple[str, str, int]],
         typed_elsewhere: set[tuple[str, str]],
         types_in_scope: dict[tuple[str, str], set[str]],
+        place_names: frozenset[str] = frozenset(),
     ) -> None:
         self._scopes = scopes
+        self._place_names = place_names  # every unit name, folded
         # (locality, folded name) → the unit types that name has inside the locality, any era
         self._types_in_scope = types_in_scope
         # word → (kind, former province): "unit" for a name found in one former province only
@@ -515,6 +523,11 @@ class Matcher:
             return 0.0, "an archaeological culture or a person's name, not the place"
         if not v.typed and around.runs_on:
             return 0.0, "part of a longer proper name (a person, a company)"
+        if not v.alias and self._bracketed_elsewhere(scope, around.raw, span[1]):
+            # "Vạn Thắng (Ba Vì)": the brackets name a place that is none of ours.
+            if v.shared:
+                return 0.0, "the context points to a namesake elsewhere (bracketed place)"
+            return UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere (bracketed)"
         unit = scope.units.get(v.unit or "")
         context, context_after = self._context_for(
             scope,
@@ -529,6 +542,8 @@ class Matcher:
             bool(before)
             and any(" ".join(before[-n:]) in _PLACE_BEFORE for n in (1, 2) if len(before) >= n)
         ) or bool(after and after[0] in _PLACE_AFTER)
+        # "#VanNinh": a hashtag is the writer tagging the place.
+        place_cue = place_cue or around.raw[max(0, span[0] - 1) : span[0]] == "#"
         if v.alias:
             score, reason = ALIAS, "alias"
         elif not v.shared:
@@ -576,6 +591,20 @@ class Matcher:
             score -= UNACCENTED_PENALTY
             reason += " (unaccented)"
         return score, reason
+
+    def _bracketed_elsewhere(self, scope: _Scope, raw: str, end: int) -> bool:
+        match = _BRACKET_AFTER.match(unicodedata.normalize("NFC", raw[end : end + 60]))
+        if match is None:
+            return False
+        words = _WORD.findall(normalize(match.group(1).split(",")[0]))
+        while words and (_unit_word(words[:2]) or _unit_word(words[:1])):
+            words = words[2:] if _unit_word(words[:2]) and len(words) > 2 else words[1:]
+        name = " ".join(words)
+        if not name or fold(name) not in self._place_names:
+            return False
+        ours = scope.inside_words | scope.province_words | scope.alias_words
+        ours |= scope.successor_words
+        return name not in ours and fold(name) not in ours
 
     def _context_for(
         self,
@@ -636,6 +665,16 @@ class Matcher:
                 rank = 0 if kind == "unit" else 1
                 # A neighbour in the same former province supports (Nha Trang for Vạn Ninh).
                 verdict = "support" if region in scope.regions else "against"
+                if (
+                    verdict == "support"
+                    and kind == "unit"
+                    and w_start >= end
+                    and word not in scope.inside_words
+                    and word_level < _LEVEL_RANK[level]
+                    and _locates(raw[end:w_start])
+                ):
+                    # "Vạn Thạnh (Nha Trang)": a ward of Nha Trang, not Vạn Ninh's commune.
+                    verdict = "against"
                 if (
                     verdict == "against"
                     and 0 <= w_end <= start
@@ -1041,7 +1080,8 @@ def _named_business(before: list[str]) -> bool:
     return False
 
 
-_CLAUSE_BREAK = re.compile(r"[^\w\s]")  # any punctuation or symbol ends a cue's reach
+_CLAUSE_BREAK = re.compile(r"[^\w\s]")
+_BRACKET_AFTER = re.compile(r"\s*\(([^()]{2,50})\)")  # any punctuation or symbol ends a cue's reach
 
 
 def _words_before(text: str, start: int, count: int = 3) -> list[str]:
@@ -1159,8 +1199,18 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
     for locality in localities:
         scope = _scope_for(locality, gazetteer, regions)
         scopes[locality.id] = scope
+        # "Quế Sơn" is both the district that held Quế Minh and the 2025 commune that replaced
+        # it; written bare it is the district (context), only "xã Quế Sơn" is the commune.
+        containers = {fold(normalize(gazetteer.get(c).name)) for c in _container_codes(scope)}
+        scope.inside_words = containers | {
+            w for u in scope.units.values() for w in (normalize(u.name), fold(normalize(u.name)))
+        }
+        scope.inside_words |= {normalize(gazetteer.get(c).name) for c in _container_codes(scope)}
         for unit in scope.units.values():
-            variants.extend(_unit_variants(locality.id, unit, scope, names))
+            unit_variants = _unit_variants(locality.id, unit, scope, names)
+            if fold(normalize(unit.name)) in containers:
+                unit_variants = [v for v in unit_variants if v.typed]
+            variants.extend(unit_variants)
         for alias in locality.aliases:
             key = normalize(alias)
             variants.append(_Variant(locality.id, None, key, True, False, False, alias=True))
@@ -1179,8 +1229,24 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
         for u in scope.units.values():
             types_in_scope[(scope.locality.id, fold(normalize(u.name)))].add(u.type)
     return Matcher(
-        scopes, _dedupe(variants), regions.signals(names), typed - in_scope, dict(types_in_scope)
+        scopes,
+        _dedupe(variants),
+        regions.signals(names),
+        typed - in_scope,
+        dict(types_in_scope),
+        frozenset(names.folded),
     )
+
+
+def _container_codes(scope: _Scope) -> set[str]:
+    """Codes of the former units that hold the locality's units (its district, province)."""
+    return {
+        code
+        for unit in scope.units.values()
+        if unit.era == "former"
+        for code in (unit.district, unit.province)
+        if code is not None and code not in scope.units
+    }
 
 
 class _Regions:

@@ -200,7 +200,7 @@ def test_ignores_businesses_bracketed_places_and_unit_words_that_fit_many(
         # starts the next clause
         (
             "Bão số 4: Khánh Hòa sơ tán dân ở Vạn Ninh, Quảng Ngãi cấm biển ở Đức Phổ, "
-            "Đà Nẵng di dời dân ở Quế Sơn.",
+            "Đà Nẵng di dời dân ở Quế Minh.",
             {"L1", "L2", "L3"},
         ),
         # where a hometown group lives is not where its hometown is
@@ -220,3 +220,29 @@ def test_a_name_placed_elsewhere_supports_none_of_its_localitys_other_names(
         "với các địa phương ở miền Trung."
     )
     assert found(matcher, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the district that held Quế Minh is context, not a mention, even though the 2025
+        # commune that replaced Quế Minh took its name
+        ("Đà Nẵng: Quế Sơn khởi công cầu vượt lũ.", set()),
+        ("Nông dân Quế Minh (Quế Sơn) chuyển đổi ruộng lúa", {"L1"}),
+        # a bracketed place that is none of ours places the name elsewhere
+        (
+            "Vạn Thắng (Ba Vì), Vạn Thạnh (Nha Trang) và Đại Lãnh (Đại Lộc) cùng nhận cờ thi đua.",
+            set(),
+        ),
+        ("Vạn Giã (huyện Vạn Ninh) mưa lớn", {"L2"}),
+        # a hashtag tags the place; a product names where it comes from
+        ("#VanNinh hôm nay trời trong xanh, ra biển lặn thôi", {"L2"}),
+        ("Sản phẩm OCOP mới: yến sào Vạn Ninh", {"L2"}),
+        # a tower and a researcher are not places
+        ("Tháp Phổ Minh 14 tầng là biểu tượng của vùng đất Thiên Trường xưa.", set()),
+    ],
+)
+def test_reads_containers_brackets_hashtags_and_products(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected

@@ -245,7 +245,9 @@ def test_localities_yaml() -> None:
 # --- Second dev set (places_dev2.jsonl): written later, for checking that tuning on the
 # first dev set generalises. Not part of the stratified dev/test split above.
 DEV2 = "places_dev2.jsonl"
-ALL_FILES = (*SPLITS, DEV2)
+# Later dev sets, each written by a separate writer for error analysis: same format and rules.
+LATER_DEV = {"places_dev2.jsonl": "d2", "places_dev3.jsonl": "d3", "places_dev4.jsonl": "d4"}
+ALL_FILES = (*SPLITS, *LATER_DEV)
 DEV2_MINIMUMS = {
     "unaccented": 45,
     "english": 30,
@@ -260,12 +262,13 @@ def dev2_rows() -> tuple[dict, ...]:
     return split(DEV2)
 
 
-def test_dev2_rows_well_formed() -> None:
-    rows = dev2_rows()
+@pytest.mark.parametrize(("name", "prefix"), sorted(LATER_DEV.items()))
+def test_later_dev_rows_well_formed(name: str, prefix: str) -> None:
+    rows = split(name)
     assert len(rows) >= 200
     for r in rows:
         assert set(r) == KEYS, (r.get("id"), set(r) ^ KEYS)
-        assert re.fullmatch(r"d2\d{3}", r["id"]), r["id"]
+        assert re.fullmatch(rf"{prefix}\d{{3}}", r["id"]), r["id"]
         assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
         assert isinstance(r["note"], str), r["id"]
         assert r["category"] in CATEGORIES, (r["id"], r["category"])
@@ -286,8 +289,9 @@ def test_ids_unique_across_all_evaldata_files() -> None:
     assert not [i for i, c in ids.items() if c > 1]
 
 
-def test_dev2_surfaces_occur_and_do_not_overlap() -> None:
-    for r in dev2_rows():
+@pytest.mark.parametrize("name", sorted(LATER_DEV))
+def test_later_dev_surfaces_occur_and_do_not_overlap(name: str) -> None:
+    for r in split(name):
         spans = mention_spans(r)
         for m, (start, _) in zip(r["mentions"], spans, strict=True):
             assert start >= 0, (r["id"], m["surface"], r["text"])
@@ -308,7 +312,7 @@ def test_no_text_in_two_evaldata_files() -> None:
         for r in split(name):
             k = key(r["text"])
             if k in seen:
-                clashes.append((seen[k], r["id"]) if name == DEV2 else (r["id"],))
+                clashes.append((seen[k], r["id"]) if name in LATER_DEV else (r["id"],))
             seen[k] = r["id"]
     assert not clashes, clashes
 
