@@ -24,6 +24,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import settings
+from monitor.alerts.dispatch import Dispatcher
+from monitor.alerts.jobs import escalate, make_digests
+from monitor.alerts.service import build_dispatcher
+from monitor.alerts.stage import AlertStage
 from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
 from monitor.crawl.refresh import refresh_source
@@ -85,9 +89,22 @@ async def _serve(
     if config.localities:
         classifier = TopicClassifier.load(settings.data_dir(), config)
         log.info("topic model %s", classifier.version)
+    alerts = AlertStage(config) if classifier is not None and not crawl_only else None
     async with make_fetcher(config) as fetcher:
+        dispatcher = None
+        if not crawl_only:
+            dispatcher, where = build_dispatcher(factory, config, fetcher)
+            click.echo(where)
         scheduler = build_scheduler(
-            factory, config, sources, fetcher, lease, stop, classifier=classifier
+            factory,
+            config,
+            sources,
+            fetcher,
+            lease,
+            stop,
+            classifier=classifier,
+            alerts=alerts,
+            dispatcher=dispatcher,
         )
         scheduler.start()
         click.echo(
@@ -114,6 +131,8 @@ def build_scheduler(
     stop: asyncio.Event,
     *,
     classifier: TopicClassifier | None = None,
+    alerts: AlertStage | None = None,
+    dispatcher: Dispatcher | None = None,
 ) -> AsyncIOScheduler:
     """Wire a job per source plus the lease heartbeat; pure wiring, no work done here."""
     scheduler = AsyncIOScheduler(
@@ -126,7 +145,7 @@ def build_scheduler(
         scheduler.add_job(
             crawl_if_due,
             IntervalTrigger(seconds=source.interval_seconds, jitter=config.schedule.jitter_seconds),
-            args=[factory, fetcher, source, matcher, classifier],
+            args=[factory, fetcher, source, matcher, classifier, alerts],
             id=f"crawl:{source.id}",
             name=f"crawl {source.id}",
             coalesce=True,
@@ -144,7 +163,7 @@ def build_scheduler(
         scheduler.add_job(
             mark_backlog,
             IntervalTrigger(minutes=1),
-            args=[factory, matcher, classifier],
+            args=[factory, matcher, classifier, alerts],
             id="localities",
             next_run_time=now + timedelta(seconds=STARTUP_SPREAD_SECONDS),
             coalesce=True,
@@ -159,11 +178,51 @@ def build_scheduler(
             coalesce=True,
             max_instances=1,
         )
+    if dispatcher is not None:
+        scheduler.add_job(
+            dispatch,
+            IntervalTrigger(minutes=1),
+            args=[dispatcher],
+            id="dispatch",
+            next_run_time=now + timedelta(seconds=STARTUP_SPREAD_SECONDS),
+            coalesce=True,
+            max_instances=1,
+        )
+        scheduler.add_job(
+            clock_jobs,
+            IntervalTrigger(minutes=1),
+            args=[factory, config],
+            id="digests-escalations",
+            next_run_time=now + timedelta(seconds=STARTUP_SPREAD_SECONDS),
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
 
 
+async def dispatch(dispatcher: Dispatcher) -> None:
+    """Send what is due; repeats while a full batch went out, so a burst drains quickly."""
+    while True:
+        result = await dispatcher.run_once()
+        if result.claimed < 200:
+            return
+
+
+def clock_jobs(factory: sessionmaker[Session], config: Config) -> None:
+    """Digests due and escalations late; both idempotent (one row per dedupe key)."""
+    now = datetime.now(UTC)
+    with transaction(factory) as session:
+        digests = make_digests(session, config, now)
+        escalations = escalate(session, config, now)
+    if digests or escalations:
+        log.info("%d digests and %d escalations queued", len(digests), len(escalations))
+
+
 def mark_backlog(
-    factory: sessionmaker[Session], matcher: Matcher, classifier: TopicClassifier | None = None
+    factory: sessionmaker[Session],
+    matcher: Matcher,
+    classifier: TopicClassifier | None = None,
+    alerts: AlertStage | None = None,
 ) -> int:
     """Give locality marks, then topics, to items stored before (after a restart, or when the
     localities changed); returns how many items were marked."""
@@ -176,7 +235,8 @@ def mark_backlog(
             break
     while classifier is not None:
         with transaction(factory) as session:
-            if classify_pending(session, classifier, datetime.now(UTC)) == 0:
+            then = alerts.process if alerts is not None else None
+            if classify_pending(session, classifier, datetime.now(UTC), then=then) == 0:
                 break
     return done
 
@@ -196,6 +256,7 @@ async def crawl_if_due(
     source: SourceConfig,
     matcher: Matcher | None = None,
     classifier: TopicClassifier | None = None,
+    alerts: AlertStage | None = None,
 ) -> bool:
     """Crawl unless the source is backing off after errors or a Retry-After; True if it ran."""
     now = datetime.now(UTC)
@@ -203,5 +264,7 @@ async def crawl_if_due(
         row = session.get(Source, source.id)
         if row and row.error_count and row.next_fetch_at and row.next_fetch_at > now:
             return False
-    await refresh_source(factory, fetcher, source, matcher=matcher, classifier=classifier)
+    await refresh_source(
+        factory, fetcher, source, matcher=matcher, classifier=classifier, alerts=alerts
+    )
     return True

@@ -9,70 +9,20 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
 import click
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
 from monitor import settings
-from monitor.config.loader import ConfigError, load_config
-from monitor.config.models import Config
-from monitor.storage.db import make_engine, make_sessionmaker
+from monitor.alerts.cli import alerts, digest, stories
+from monitor.cliapp import App, config_option, pass_app
+from monitor.config.loader import load_config
 from monitor.storage.migrate import current_revision, head_revision, upgrade
 from monitor.timefmt import ago, iso_local, parse_since, show
-
-
-@dataclass
-class App:
-    """What every subcommand needs, built lazily so `check-config` never opens a database."""
-
-    config_path: Path
-
-    @cached_property
-    def config(self) -> Config:
-        try:
-            return load_config(self.config_path)
-        except ConfigError as err:
-            for issue in err.issues:
-                click.echo(str(issue), err=True)
-            raise click.exceptions.Exit(2) from None
-
-    @cached_property
-    def engine(self) -> Engine:
-        return make_engine(settings.database_url())
-
-    @cached_property
-    def factory(self) -> sessionmaker[Session]:
-        upgrade(self.engine)  # the service always runs on the current schema
-        return make_sessionmaker(self.engine)
-
-
-pass_app = click.make_pass_decorator(App)
-
-
-def _set_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
-    app = ctx.find_object(App)
-    if value is not None and app is not None:
-        app.config_path = value
-        app.__dict__.pop("config", None)  # forget a config loaded from the earlier path
-
-
-def config_option(command: Callable[..., None]) -> Callable[..., None]:
-    """Let `--config FILE` stand after the subcommand too (`monitor match --config FILE`)."""
-    return click.option(
-        "--config",
-        type=click.Path(dir_okay=False, path_type=Path),
-        expose_value=False,
-        is_eager=True,
-        callback=_set_config,
-        help="The configuration file (may also be given before the subcommand).",
-    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -177,8 +127,17 @@ def crawl(app: App, source_ids: tuple[str, ...], once: bool) -> None:
         classifier = (
             TopicClassifier.load(settings.data_dir(), config) if config.localities else None
         )
+        from monitor.alerts.stage import AlertStage
+
+        alerts_stage = AlertStage(config) if classifier is not None else None
         results = asyncio.run(
-            crawl_sources(app.factory, config, source_ids=source_ids, classifier=classifier)
+            crawl_sources(
+                app.factory,
+                config,
+                source_ids=source_ids,
+                classifier=classifier,
+                alerts=alerts_stage,
+            )
         )
         failed = 0
         for r in results:
@@ -480,7 +439,6 @@ def eval_group() -> None:
 @click.option("--errors", "show_errors", is_flag=True, help="List every wrong sentence.")
 def eval_places(split: str, show_errors: bool) -> None:
     """Precision and recall of the locality matcher on the labelled sentences."""
-    from monitor.config.loader import load_config
     from monitor.places.evaluate import EVALDATA, evaluate, format_report
     from monitor.places.stage import matcher_for
 
@@ -508,3 +466,8 @@ def eval_classify() -> None:
 
 def main() -> None:
     cli(prog_name="monitor")
+
+
+cli.add_command(alerts)
+cli.add_command(digest)
+cli.add_command(stories)

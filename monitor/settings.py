@@ -54,7 +54,18 @@ SETTINGS: list[Setting] = [
         "How to encrypt the mail connection.",
         choices=SMTP_TLS_MODES,
     ),
-    Setting("MONITOR_SECRET_KEY", None, "Signs web UI sessions; keep it private.", secret=True),
+    Setting(
+        "MONITOR_SECRET_KEY",
+        None,
+        "Signs web UI sessions and acknowledgement links; unset means a random key kept in "
+        "MONITOR_DATA_DIR.",
+        secret=True,
+    ),
+    Setting(
+        "MONITOR_PUBLIC_URL",
+        "http://localhost:8080",
+        "Address officers reach the service at; acknowledgement links in emails start with it.",
+    ),
     Setting(
         "MONITOR_TEST_POSTGRES_URL",
         None,

@@ -19,7 +19,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar, cast
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import yaml
@@ -34,8 +34,10 @@ from monitor.config.models import (
     Office,
     Origin,
     OutletType,
+    Route,
     Rule,
     Schedule,
+    Severity,
     Source,
     SourceKind,
 )
@@ -47,7 +49,7 @@ ORIGINS: tuple[str, ...] = ("domestic", "foreign")
 OUTLET_TYPES: tuple[str, ...] = ("press", "social", "government")
 MIN_INTERVAL_SECONDS = 60
 
-SECTIONS = ("localities", "sources", "offices", "rules", "schedule")
+SECTIONS = ("localities", "sources", "offices", "routes", "rules", "schedule")
 LOCALITY_KEYS = ("id", "name", "province", "aliases", "exclude")
 SOURCE_KEYS = (
     "id",
@@ -79,7 +81,13 @@ OFFICE_KEYS = (
     "min_severity",
     "digest_time",
     "escalation_email",
+    "escalate_after",
+    "quiet_hours",
+    "max_per_hour",
+    "webhook",
+    "webhook_allow_private",
 )
+ROUTE_KEYS = ("topics", "min_severity", "offices", "localities")
 SCHEDULE_KEYS = (
     "default_interval",
     "jitter",
@@ -92,7 +100,13 @@ SCHEDULE_KEYS = (
 )
 
 _ALL_KEYS = frozenset(
-    SECTIONS + LOCALITY_KEYS + SOURCE_KEYS + SELECTOR_KEYS + OFFICE_KEYS + SCHEDULE_KEYS
+    SECTIONS
+    + LOCALITY_KEYS
+    + SOURCE_KEYS
+    + SELECTOR_KEYS
+    + OFFICE_KEYS
+    + ROUTE_KEYS
+    + SCHEDULE_KEYS
 )
 # Ids appear in URLs, logs and JSON; the stable `monitor match` contract uses ids like "L3".
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -363,12 +377,16 @@ class _Checker:
         rules: tuple[Rule, ...] = ()
         if "rules" in entries and not _is_null(entries["rules"].value):
             rules = self.rules(entries["rules"])
+        routes: tuple[Route, ...] = ()
+        if "routes" in entries and not _is_null(entries["routes"].value):
+            routes = self.routes(entries["routes"], self.defined["office"], locality_ids)
         return Config(
             path=self.file,
             localities=tuple(localities),
             sources=tuple(sources),
             offices=tuple(offices),
             rules=rules,
+            routes=routes,
             schedule=schedule,
         )
 
@@ -392,6 +410,58 @@ class _Checker:
             if phrases:
                 result.append(Rule(topic=topic, phrases=phrases, line=entry.key_line))
         return tuple(result)
+
+    def routes(
+        self, section: _Entry, office_ids: set[str], locality_ids: set[str]
+    ) -> tuple[Route, ...]:
+        """``routes: [{topics: [sovereignty], min_severity: urgent, offices: [a, b]}]``."""
+        if not isinstance(section.value, SequenceNode):
+            self.issue(
+                section.line,
+                'section "routes" must be a list, each item starting with "- " '
+                f"(got {_describe(section.value)})",
+            )
+            return ()
+        result: list[Route] = []
+        for number, node in enumerate(section.value.value, start=1):
+            context = f"route #{number}: "
+            entries = self.mapping(node, context, "a route")
+            if entries is None:
+                continue
+            marker = self.mark()
+            self.unknown_keys(entries, ROUTE_KEYS, context)
+            self.require(entries, ("offices",), node, context)
+            topics: tuple[str, ...] = ()
+            if "topics" in entries:
+                topics = self.topics(entries["topics"], context)
+            severity = self.optional_choice(entries, "min_severity", context, SEVERITIES, "info")
+            offices: tuple[str, ...] = ()
+            if "offices" in entries:
+                offices = self.references(entries["offices"], context, office_ids, "office") or ()
+            localities: tuple[str, ...] = ()
+            if "localities" in entries:
+                localities = self.references(entries["localities"], context, locality_ids) or ()
+            if self.clean_since(marker) and offices:
+                result.append(
+                    Route(
+                        topics=topics,
+                        min_severity=cast(Severity, severity),
+                        offices=offices,
+                        localities=localities,
+                        line=_line(node),
+                    )
+                )
+        return tuple(result)
+
+    def topics(self, entry: _Entry, context: str) -> tuple[str, ...]:
+        topics = self.text_list(entry, context, allow_empty=False)
+        expected = ", ".join(TOPICS)
+        for topic, line in self.item_lines(entry, topics):
+            if topic not in TOPICS:
+                hint = _suggest(topic, TOPICS)
+                extra = f'; did you mean "{hint}"?' if hint else f" (expected one of: {expected})"
+                self.issue(line, f'{context}topic "{topic}" is unknown{extra}')
+        return topics
 
     def section(
         self,
@@ -662,19 +732,17 @@ class _Checker:
             return None
         return value
 
-    def references(self, entry: _Entry, context: str, known: set[str]) -> tuple[str, ...] | None:
+    def references(
+        self, entry: _Entry, context: str, known: set[str], noun: str = "locality"
+    ) -> tuple[str, ...] | None:
         ids = self.text_list(entry, context)
         marker = self.mark()
-        items = entry.value.value if isinstance(entry.value, SequenceNode) else [entry.value]
-        lines = {str(n.value).strip(): _line(n) for n in items if isinstance(n, ScalarNode)}
-        for locality_id in ids:
-            if locality_id not in known:
-                suggestion = _suggest(locality_id, known)
+        section = "offices" if noun == "office" else "localities"
+        for ref, line in self.item_lines(entry, ids):
+            if ref not in known:
+                suggestion = _suggest(ref, known)
                 hint = f' (did you mean "{suggestion}"?)' if suggestion else ""
-                self.issue(
-                    lines.get(locality_id, entry.line),
-                    f'{context}locality "{locality_id}" is not defined in localities{hint}',
-                )
+                self.issue(line, f'{context}{noun} "{ref}" is not defined in {section}{hint}')
         return ids if self.clean_since(marker) else None
 
     def require(
@@ -936,14 +1004,7 @@ class _Checker:
                 self.email(address, line, context)
         topics: tuple[str, ...] = ()
         if "topics" in entries:
-            topics = self.text_list(entries["topics"], context, allow_empty=False)
-            expected = ", ".join(TOPICS)
-            for topic, line in self.item_lines(entries["topics"], topics):
-                if topic not in TOPICS:
-                    self.issue(
-                        line,
-                        f'{context}topic "{topic}" is unknown (expected one of: {expected})',
-                    )
+            topics = self.topics(entries["topics"], context)
         localities: tuple[str, ...] = ()
         if "localities" in entries:
             localities = self.references(entries["localities"], context, locality_ids) or ()
@@ -956,6 +1017,24 @@ class _Checker:
             escalation = self.text(entries["escalation_email"], context)
             if escalation is not None:
                 self.email(escalation, entries["escalation_email"].line, context)
+        escalate_after = 30 * 60.0
+        if "escalate_after" in entries:
+            escalate_after = (
+                self.duration(entries["escalate_after"], context, minimum=60) or escalate_after
+            )
+        quiet_hours = None
+        if "quiet_hours" in entries:
+            quiet_hours = self.quiet_hours(entries["quiet_hours"], context)
+        max_per_hour = 20
+        if "max_per_hour" in entries:
+            max_per_hour = self.integer(entries["max_per_hour"], context, minimum=1) or 20
+        webhook = None
+        if "webhook" in entries:
+            raw = self.text(entries["webhook"], context)
+            webhook = self.url(entries["webhook"], raw, context) if raw else None
+        webhook_private = False
+        if "webhook_allow_private" in entries:
+            webhook_private = bool(self.boolean(entries["webhook_allow_private"], context))
         if not self.clean_since(marker) or name is None:
             return None
         return Office(
@@ -964,11 +1043,31 @@ class _Checker:
             emails=emails,
             topics=topics,
             localities=localities,
-            min_severity=cast(Literal["urgent", "normal", "info"], severity),
+            min_severity=cast(Severity, severity),
             digest_time=digest_time,
             escalation_email=escalation,
+            escalate_after_minutes=max(1, round(escalate_after / 60)),
+            quiet_hours=quiet_hours,
+            max_per_hour=max_per_hour,
+            webhook=webhook,
+            webhook_allow_private=webhook_private,
             line=_line(node),
         )
+
+    def quiet_hours(self, entry: _Entry, context: str) -> tuple[str, str] | None:
+        """``quiet_hours: "22:00-06:00"`` (local time; may run past midnight)."""
+        raw = (self.raw(entry) or "").replace("–", "-")
+        parts = [p.strip() for p in raw.split("-")]
+        matches = [_HHMM.match(p) for p in parts] if len(parts) == 2 else []
+        if len(matches) != 2 or not all(matches) or parts[0] == parts[1]:
+            got = _describe(entry.value)
+            self.issue(
+                entry.line,
+                f'{context}"quiet_hours" must be two times like "22:00-06:00" (got {got})',
+            )
+            return None
+        start, end = (f"{int(m.group(1)):02d}:{m.group(2)}" for m in matches if m)
+        return start, end
 
     def item_lines(self, entry: _Entry, values: tuple[str, ...]) -> Iterator[tuple[str, int]]:
         """Pair each list value with the line it is written on."""

@@ -61,18 +61,39 @@ class Source:
     line: int = 0
 
 
+Severity = Literal["urgent", "normal", "info"]
+
+
 @dataclass(frozen=True)
 class Office:
-    """An office that receives alerts; routing details are used by the alerts issue."""
+    """An office that receives alerts. Only id, name, emails and topics must be written."""
 
     id: str
     name: str
     emails: tuple[str, ...]
     topics: tuple[str, ...]
     localities: tuple[str, ...] = ()  # empty = every locality
-    min_severity: Literal["urgent", "normal", "info"] = "urgent"
-    digest_time: str = "07:30"
+    # At or above this severity an item is sent at once; below it, it waits for the digest.
+    min_severity: Severity = "urgent"
+    digest_time: str = "07:30"  # local time (schedule.timezone)
     escalation_email: str | None = None
+    escalate_after_minutes: int = 30  # an urgent alert not acknowledged by then is escalated
+    # Local "HH:MM" start and end; normal alerts wait until the end, urgent ones go through.
+    quiet_hours: tuple[str, str] | None = None
+    max_per_hour: int = 20  # more immediate messages than this become one summary message
+    webhook: str | None = None  # also POST each alert as JSON here
+    webhook_allow_private: bool = False  # tests and intranet receivers
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Route:
+    """A routing rule: items with these topics at this severity or above also go to offices."""
+
+    topics: tuple[str, ...]  # any of them; empty = any topic
+    min_severity: Severity
+    offices: tuple[str, ...]
+    localities: tuple[str, ...] = ()  # empty = every locality
     line: int = 0
 
 
@@ -108,6 +129,7 @@ class Config:
     sources: tuple[Source, ...] = ()
     offices: tuple[Office, ...] = ()
     rules: tuple[Rule, ...] = ()
+    routes: tuple[Route, ...] = ()
     schedule: Schedule = field(default_factory=Schedule)
 
     def source(self, source_id: str) -> Source:
@@ -116,3 +138,10 @@ class Config:
                 return source
         known = ", ".join(s.id for s in self.sources) or "none"
         raise KeyError(f'no source "{source_id}" in {self.path} (known: {known})')
+
+    def office(self, office_id: str) -> Office:
+        for office in self.offices:
+            if office.id == office_id:
+                return office
+        known = ", ".join(o.id for o in self.offices) or "none"
+        raise KeyError(f'no office "{office_id}" in {self.path} (known: {known})')

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.alerts.stage import AlertStage
 from monitor.config.models import Source as SourceConfig
 from monitor.crawl.extract import extract_article
 from monitor.net.client import Fetcher, FetchResponse
@@ -86,11 +87,13 @@ async def refresh_source(
     now: Callable[[], datetime] = utcnow,
     matcher: Matcher | None = None,
     classifier: TopicClassifier | None = None,
+    alerts: AlertStage | None = None,
 ) -> RefreshResult:
     """Crawl ``source`` once and record the result; never raises for a source's own fault.
 
     With a ``matcher``, new items get their locality mentions in the same transaction, and
-    with a ``classifier`` too, those that mention a watched locality get their topics.
+    with a ``classifier`` too, those that mention a watched locality get their topics, and
+    with ``alerts`` their stories and the alerts they cause.
     """
     started = now()
     clock = time.monotonic()
@@ -154,7 +157,17 @@ async def refresh_source(
     )
     try:
         _record(
-            factory, source, started, clock, result, response, candidates, now, matcher, classifier
+            factory,
+            source,
+            started,
+            clock,
+            result,
+            response,
+            candidates,
+            now,
+            matcher,
+            classifier,
+            alerts,
         )
     except SQLAlchemyError as err:
         log.exception("source %s: storing failed", source.id)
@@ -293,6 +306,7 @@ def _record(
     now: Callable[[], datetime],
     matcher: Matcher | None,
     classifier: TopicClassifier | None = None,
+    alerts: AlertStage | None = None,
 ) -> None:
     finished = now()
     result.duration_ms = int((time.monotonic() - clock) * 1000)
@@ -307,6 +321,8 @@ def _record(
                 mark_items(session, matcher, new_items, finished, provinces)
                 if classifier is not None:
                     classify_items(session, classifier, new_items, finished)
+                    if alerts is not None:
+                        alerts.process(session, new_items, finished)
         session.add(_attempt(result, started, response.url))
         row.last_fetch_at = finished
         row.last_success_at = finished

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.alerts.stage import AlertStage
 from monitor.config.models import Config
 from monitor.config.models import Source as SourceConfig
 from monitor.crawl.refresh import RefreshResult, refresh_source
@@ -58,6 +59,7 @@ async def crawl(
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = utcnow,
     classifier: TopicClassifier | None = None,
+    alerts: AlertStage | None = None,
 ) -> list[RefreshResult]:
     """Refresh the chosen sources concurrently; one source's failure never stops the others."""
     with transaction(factory) as session:
@@ -70,8 +72,8 @@ async def crawl(
     matcher = matcher_for(config.localities) if config.localities else None
     if fetcher is None:
         async with make_fetcher(config) as own:
-            return await _gather(factory, own, sources, now, matcher, classifier)
-    return await _gather(factory, fetcher, sources, now, matcher, classifier)
+            return await _gather(factory, own, sources, now, matcher, classifier, alerts)
+    return await _gather(factory, fetcher, sources, now, matcher, classifier, alerts)
 
 
 async def _gather(
@@ -81,10 +83,13 @@ async def _gather(
     now: Callable[[], datetime],
     matcher: Matcher | None,
     classifier: TopicClassifier | None,
+    alerts: AlertStage | None = None,
 ) -> list[RefreshResult]:
     results = await asyncio.gather(
         *(
-            refresh_source(factory, fetcher, s, now=now, matcher=matcher, classifier=classifier)
+            refresh_source(
+                factory, fetcher, s, now=now, matcher=matcher, classifier=classifier, alerts=alerts
+            )
             for s in sources
         ),
         return_exceptions=True,

@@ -18,10 +18,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -161,6 +163,11 @@ class Item(Base):
     relevance: Mapped[str | None] = mapped_column(String(8), index=True)
     # Set by the topic stage once the item has a classification; None = not yet classified.
     classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set by the story stage: the near-duplicate group the item belongs to.
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
+    )
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # MinHash, for story lookup
 
     outlet: Mapped[Outlet | None] = relationship()
     source: Mapped[Source] = relationship()
@@ -244,6 +251,108 @@ class Decision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class Story(Base):
+    """Near-duplicate items (syndicated copies, reposts, one report on many outlets) as one.
+
+    Alerts hang off stories, so twenty copies of one report make one alert per office.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_item_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    title: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    outlets: Mapped[list[str]] = mapped_column(JSON, default=list)  # outlet keys, first first
+    foreign_outlets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    localities: Mapped[list[str]] = mapped_column(JSON, default=list)  # ids in sources.yaml
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)  # union over its items
+    scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)  # max per topic
+    tone: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(8), default="info")
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # why that severity
+
+
+class StoryBand(Base):
+    """One LSH band of an item's MinHash: items sharing a band are candidate near-duplicates."""
+
+    __tablename__ = "story_bands"
+
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Alert(Base):
+    """The outbox: one message owed to one office, written in the transaction that caused it.
+
+    ``kind`` is alert (a story's first), update (it spread), digest, summary (a burst over the
+    rate limit), escalation or test. The dispatcher claims rows with a lease, records every
+    attempt in ``deliveries``, retries with backoff and dead-letters after the last attempt.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint(
+            "office_id", "story_id", "revision", "channel", name="uq_alerts_office_story_revision"
+        ),
+        Index("ix_alerts_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="email")  # email | webhook
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # 0: first alert; n: n-th update
+    severity: Mapped[str] = mapped_column(String(8), default="normal")
+    # pending → sending → sent; or held for the digest (digest_only), folded into a summary
+    # (summarised), dead after the last failed attempt.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # What the story looked like when this row was written: counts, outlets, topics.
+    snapshot: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Unique per message that must exist at most once: "digest:<office>:<date>", "escalate:<id>".
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="SET NULL"), index=True
+    )  # the summary that carried it, or the alert an escalation is about
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """One attempt to send one alert: when, through what, and what happened."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    worker: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | failed
+    receipt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class SchedulerLock(Base):
     """A lease so two schedulers never run against one database."""
 
@@ -256,7 +365,9 @@ class SchedulerLock(Base):
 
 
 __all__ = [
+    "Alert",
     "Base",
+    "Delivery",
     "FetchAttempt",
     "Item",
     "ItemSource",
@@ -264,6 +375,8 @@ __all__ = [
     "Outlet",
     "SchedulerLock",
     "Source",
+    "Story",
+    "StoryBand",
     "UTCDateTime",
     "utcnow",
 ]

@@ -6,7 +6,7 @@ but silently unclassified), and as a backlog job for items stored before a model
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,9 +83,14 @@ def classify_items(
 
 
 def classify_pending(
-    session: Session, classifier: TopicClassifier, now: datetime, batch: int = 200
+    session: Session,
+    classifier: TopicClassifier,
+    now: datetime,
+    batch: int = 200,
+    then: Callable[[Session, Sequence[Item], datetime], object] | None = None,
 ) -> int:
-    """Classify items whose locality is known but that have no classification yet."""
+    """Classify items whose locality is known but that have no classification yet; ``then``
+    runs on them in the same transaction (stories and alerts)."""
     items = list(
         session.scalars(
             select(Item)
@@ -95,6 +100,8 @@ def classify_pending(
         )
     )
     classify_items(session, classifier, items, now)
+    if then is not None and items:
+        then(session, items, now)
     return len(items)
 
 

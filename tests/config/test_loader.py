@@ -274,8 +274,7 @@ offices:
         f'{path}:19: source "y": unknown kind "rsss" '
         "(expected one of: feed, google_news, html, telegram)",
         f'{path}:24: source "z": locality "l9" is not defined in localities',
-        f'{path}:29: office "police": topic "sovreignty" is unknown '
-        "(expected one of: sovereignty, human_rights, distortion)",
+        f'{path}:29: office "police": topic "sovreignty" is unknown; did you mean "sovereignty"?',
     ]
     assert [str(issue) for issue in raised.value.issues] == expected
     assert str(raised.value) == "\n".join(expected)
@@ -315,7 +314,7 @@ def test_empty_file() -> None:
     path = FIXTURES / "empty.yaml"
     assert messages(path) == [
         f"{path}: the file is empty "
-        "(expected sections such as: localities, sources, offices, rules, schedule)"
+        "(expected sections such as: localities, sources, offices, routes, rules, schedule)"
     ]
 
 

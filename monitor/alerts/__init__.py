@@ -1,0 +1,1 @@
+"""Alerts: stories, severity, routing to offices, and delivery through an outbox."""

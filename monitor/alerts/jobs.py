@@ -1,0 +1,124 @@
+"""Digests and escalations: rows the clock owes, each made at most once.
+
+Both write outbox rows with a ``dedupe_key`` ("digest:<office>:<date>", "escalate:<id>"), so
+running a job twice, or on two machines, or again after downtime, makes no second message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.config.models import Config, Office
+from monitor.storage.models import Alert
+from monitor.timefmt import LOCAL_ZONE
+
+# After downtime a missed digest is still made if the service is back within this long.
+DIGEST_GRACE = timedelta(hours=6)
+
+
+def digest_due(office: Office, now: datetime) -> tuple[str, datetime] | None:
+    """``(local date, UTC digest time)`` of today's digest when it is due and not too late."""
+    local = now.astimezone(LOCAL_ZONE)
+    at = time.fromisoformat(office.digest_time)
+    scheduled = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if local < scheduled:
+        scheduled -= timedelta(days=1)  # yesterday's may still be within its grace time
+    if local - scheduled > DIGEST_GRACE:
+        return None
+    return scheduled.date().isoformat(), scheduled.astimezone(now.tzinfo)
+
+
+def make_digests(session: Session, config: Config, now: datetime) -> list[Alert]:
+    """Write the digest row of every office whose digest time has come; at most once a day."""
+    made = []
+    for office in config.offices:
+        due = digest_due(office, now)
+        if due is None or not office.emails:
+            continue
+        day, until = due
+        made_one = make_digest(session, office, day, until, now)
+        if made_one is not None:
+            made.append(made_one)
+    return made
+
+
+def make_digest(
+    session: Session, office: Office, day: str, until: datetime, now: datetime
+) -> Alert | None:
+    key = f"digest:{office.id}:{day}"
+    if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
+        return None
+    previous = session.scalar(
+        select(func.max(Alert.created_at)).where(
+            Alert.office_id == office.id, Alert.kind == "digest"
+        )
+    )
+    last_until = session.scalars(
+        select(Alert.snapshot)
+        .where(Alert.office_id == office.id, Alert.kind == "digest")
+        .order_by(Alert.created_at.desc())
+        .limit(1)
+    ).first()
+    since = until - timedelta(days=1)
+    if previous is not None and last_until and "until" in last_until:
+        since = datetime.fromisoformat(str(last_until["until"]))
+    row = Alert(
+        kind="digest",
+        office_id=office.id,
+        channel="email",
+        revision=0,
+        severity="info",
+        status="pending",
+        snapshot={"since": since.isoformat(), "until": until.isoformat(), "day": day},
+        recipients=list(office.emails),
+        dedupe_key=key,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
+    """Urgent alerts sent but not acknowledged in time go to the office's escalation address."""
+    made = []
+    for office in config.offices:
+        if not office.escalation_email:
+            continue
+        late = session.scalars(
+            select(Alert).where(
+                Alert.office_id == office.id,
+                Alert.channel == "email",
+                Alert.kind.in_(("alert", "update")),
+                Alert.severity == "urgent",
+                Alert.status == "sent",
+                Alert.acked_at.is_(None),
+                Alert.escalated_at.is_(None),
+                Alert.sent_at <= now - timedelta(minutes=office.escalate_after_minutes),
+            )
+        ).all()
+        for alert in late:
+            row = Alert(
+                kind="escalation",
+                office_id=office.id,
+                channel="email",
+                story_id=None,
+                revision=0,
+                severity="urgent",
+                status="pending",
+                snapshot={"alert_id": alert.id},
+                recipients=[office.escalation_email],
+                dedupe_key=f"escalate:{alert.id}",
+                parent_id=alert.id,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            alert.escalated_at = now
+            session.add(row)
+            made.append(row)
+    session.flush()
+    return made
