@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import email.utils
 import http
+import json
 import logging
 import math
 import socket
@@ -427,6 +428,78 @@ class Fetcher:
             raise FetchError(
                 f"unexpected error while fetching ({type(exc).__name__}: {exc})", url=url
             ) from exc
+
+    async def post_json(
+        self,
+        url: str,
+        payload: object,
+        *,
+        allow_private: bool = False,
+        timeout: float | None = None,
+    ) -> int:
+        """POST ``payload`` as JSON to ``url`` (a webhook) and return the 2xx status.
+
+        The address guard applies as for ``get`` (``allow_private`` lets this one origin be a
+        private address) and ``timeout`` (default: the fetcher's ``deadline``) bounds the whole
+        exchange. No robots.txt and no politeness delay: we are delivering, not crawling. A
+        redirect is not followed, because re-sending a POST elsewhere is not ours to decide; it
+        fails as permanent, like any 4xx but 408 and 429. Raises ``FetchError`` otherwise.
+        """
+        if self._closed:
+            raise RuntimeError("this Fetcher is closed")
+        # Outside the try: a payload that is not JSON is a bug in the caller, not a network error.
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            target = _checked_url(url)
+            budget = _Budget(self._deadline if timeout is None else timeout)
+            async with budget.spend():
+                try:
+                    return await self._post(target, body, allow_private)
+                except httpx.HTTPError as exc:
+                    raise _describe_http_error(exc, target, self._timeout) from exc
+                except OSError as exc:
+                    raise FetchError(f"network error talking to {target.host}: {exc}") from exc
+        except FetchError as exc:
+            if exc.url is None:
+                exc.url = url
+            raise
+        except Exception as exc:
+            logger.exception("unexpected error while posting to %s", url)
+            raise FetchError(
+                f"unexpected error while posting ({type(exc).__name__}: {exc})", url=url
+            ) from exc
+
+    async def _post(self, url: httpx.URL, body: bytes, private_ok: bool) -> int:
+        client = self._client_for(private_ok)
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "*/*"}
+        request = client.build_request("POST", url, content=body, headers=headers)
+        permission = (
+            permit_private(url.raw_host.decode("ascii"), _port(url))
+            if private_ok
+            else contextlib.nullcontext()
+        )
+        with permission:
+            response = await client.send(request, stream=True)
+        try:
+            status = response.status_code
+            if 200 <= status < 300:
+                return status
+            said = f"the server answered {status} {_phrase(response)}".rstrip()
+            if status in (429, 503):
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                raise RateLimitedError(said, status=status, retry_after=retry_after)
+            if status in REDIRECT_STATUSES:
+                where = response.headers.get("Location") or "nowhere"
+                raise FetchError(
+                    f"{said}, redirecting to {where}; a webhook address must answer itself",
+                    status=status,
+                    permanent=True,
+                )
+            permanent = 400 <= status < 500 and status not in (408, 429)
+            raise FetchError(said, status=status, permanent=permanent)
+        finally:
+            await _drain(response)
+            await response.aclose()
 
     async def _get(
         self,

@@ -1,0 +1,1 @@
+"""Stories: near-duplicate press items (syndicated copies, reposts) grouped by MinHash."""
