@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.places.matcher import REPORT_THRESHOLD
 from monitor.storage.models import Item, Mention, Outlet, Story, StoryBand
-from monitor.stories.signature import THRESHOLD, Signature, band_keys, signature, similarity
+from monitor.stories.signature import Signature, band_keys, same_story, signature, similarity
 from monitor.topics.stage import latest_classifications
 
 # Copies seen further apart than this are a new story (an anniversary, a follow-up).
@@ -74,8 +74,14 @@ def _nearest_story(
     for _id, blob, story_id in rows:
         if blob is None or story_id is None:
             continue
-        score = similarity(sig, Signature.from_bytes(blob))
-        if score >= THRESHOLD and (best is None or score > best[0]):
+        try:
+            other = Signature.from_bytes(blob)
+        except ValueError:
+            continue  # written by an older signature format: not comparable
+        if not same_story(sig, other):
+            continue
+        score = similarity(sig, other)
+        if best is None or score > best[0]:
             best = (score, story_id)
     return session.get(Story, best[1]) if best else None
 
