@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import settings
-from monitor.alerts.dispatch import Dispatcher
+from monitor.alerts.dispatch import BATCH, Dispatcher
 from monitor.alerts.jobs import escalate, make_digests
 from monitor.alerts.service import build_dispatcher
 from monitor.alerts.stage import AlertStage
@@ -204,7 +204,7 @@ async def dispatch(dispatcher: Dispatcher) -> None:
     """Send what is due; repeats while a full batch went out, so a burst drains quickly."""
     while True:
         result = await dispatcher.run_once()
-        if result.claimed < 200:
+        if result.claimed < BATCH:
             return
 
 

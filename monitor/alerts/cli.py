@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from monitor import settings
 from monitor.alerts.ack import acknowledge, secret_key, verify
+from monitor.alerts.compose import Composer
 from monitor.alerts.dispatch import DispatchResult
 from monitor.alerts.jobs import make_digest
 from monitor.cliapp import App, config_option, pass_app
+from monitor.config.models import Office
 from monitor.storage.db import transaction
 from monitor.storage.models import Alert, Delivery, Story
 from monitor.timefmt import LOCAL_ZONE, parse_since, show
@@ -100,11 +102,7 @@ def alerts_send(app: App) -> None:
 @pass_app
 def alerts_test(app: App, office_id: str) -> None:
     """Send a test message to an office through the configured channel, now."""
-    config = app.config
-    try:
-        office = config.office(office_id)
-    except KeyError as err:
-        raise click.UsageError(str(err.args[0])) from None
+    office = _office(app, office_id)
     now = datetime.now(UTC)
     with transaction(app.factory) as session:
         row = Alert(
@@ -122,7 +120,7 @@ def alerts_test(app: App, office_id: str) -> None:
         session.add(row)
         session.flush()
         alert_id = row.id
-    result = asyncio.run(_dispatch_once(app, only=alert_id))
+    asyncio.run(_dispatch_once(app, only=alert_id))
     with app.factory() as session:
         sent = session.get(Alert, alert_id)
         delivery = session.scalars(
@@ -134,7 +132,6 @@ def alerts_test(app: App, office_id: str) -> None:
         return
     error = sent.last_error if sent else "not found"
     click.echo(f"test message {alert_id} not sent: {error}", err=True)
-    del result
     raise click.exceptions.Exit(1)
 
 
@@ -160,30 +157,14 @@ def alerts_ack(app: App, alert_id: int, token: str) -> None:
 @pass_app
 def digest(app: App, office_id: str, dry_run: bool) -> None:
     """Make an office's digest of what was flagged for it in the last day, now."""
-    from monitor.alerts.compose import Composer
-
-    config = app.config
-    try:
-        office = config.office(office_id)
-    except KeyError as err:
-        raise click.UsageError(str(err.args[0])) from None
+    office = _office(app, office_id)
     now = datetime.now(UTC)
     day = now.astimezone(LOCAL_ZONE).date().isoformat() + "-manual-" + now.strftime("%H%M%S")
     if dry_run:
-        composer = Composer(config, settings.get("MONITOR_SMTP_FROM"))
+        composer = Composer(app.config, settings.get("MONITOR_SMTP_FROM"))
         with app.factory() as session:
-            stories = composer.digest_stories(session, office.id, now - timedelta(days=1), now)
-            from monitor.alerts import render
-
-            message = render.render_digest(
-                0,
-                office.id,
-                office.name,
-                office.emails,
-                stories,
-                since=now - timedelta(days=1),
-                until=now,
-                sender=settings.get("MONITOR_SMTP_FROM"),
+            message = composer.digest(
+                session, 0, office, office.emails, now - timedelta(days=1), now
             )
         click.echo(message.subject)
         click.echo()
@@ -248,6 +229,13 @@ def stories(app: App, since: str, as_json: bool) -> None:
         )
     if not rows and not as_json:
         click.echo(f"no stories since {show(start)}")
+
+
+def _office(app: App, office_id: str) -> Office:
+    try:
+        return app.config.office(office_id)
+    except KeyError as err:
+        raise click.UsageError(str(err.args[0])) from None
 
 
 async def _dispatch_once(app: App, only: int | None = None) -> DispatchResult:

@@ -45,17 +45,7 @@ class Composer:
         if alert.kind == "digest":
             since = datetime.fromisoformat(str(alert.snapshot["since"]))
             until = datetime.fromisoformat(str(alert.snapshot["until"]))
-            stories = self.digest_stories(session, office.id, since, until)
-            return render.render_digest(
-                alert.id,
-                office.id,
-                office.name,
-                recipients,
-                stories,
-                since=since,
-                until=until,
-                sender=self.sender,
-            )
+            return self.digest(session, alert.id, office, recipients, since, until)
         if alert.kind == "summary":
             ids = [int(str(i)) for i in _list(alert.snapshot.get("alert_ids"))]
             rows = session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id))
@@ -107,6 +97,28 @@ class Composer:
         if story is None:
             return None
         return story_view(session, self.config, story, alert.snapshot)
+
+    def digest(
+        self,
+        session: Session,
+        alert_id: int,
+        office: Office,
+        recipients: Sequence[str],
+        since: datetime,
+        until: datetime,
+    ) -> OutgoingMessage:
+        """The office's digest of what was flagged for it in ``(since, until]``."""
+        stories = self.digest_stories(session, office.id, since, until)
+        return render.render_digest(
+            alert_id,
+            office.id,
+            office.name,
+            recipients,
+            stories,
+            since=since,
+            until=until,
+            sender=self.sender,
+        )
 
     def digest_stories(
         self, session: Session, office_id: str, since: datetime, until: datetime

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+BATCH = 200  # rows claimed per pass
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
 RATE_WINDOW = timedelta(hours=1)
@@ -80,7 +81,7 @@ class Dispatcher:
     # Called between claim and send; tests use it to kill the process at the worst moment.
     after_claim: Callable[[list[int]], Awaitable[None] | None] | None = None
 
-    async def run_once(self, limit: int = 200) -> DispatchResult:
+    async def run_once(self, limit: int = BATCH) -> DispatchResult:
         """One pass: plan, claim up to ``limit`` due rows, send each, record each outcome."""
         result = DispatchResult()
         now = self.clock()
@@ -233,7 +234,7 @@ class Dispatcher:
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter: a random wait up to base·2^(n-1), capped."""
+    """Exponential backoff with jitter: half to all of base·2^(n-1), capped."""
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
     share: float = (rng or random).uniform(0.5, 1.0)
     return timedelta(seconds=ceiling.total_seconds() * share)
@@ -324,29 +325,18 @@ def _rate_limit(session: Session, office: Office, channel: str, now: datetime) -
     # Urgent first among those sent on their own; the rest go together in one summary.
     ranked = sorted(due, key=lambda a: (a.severity != "urgent", a.id))
     excess = ranked[max(allowance, 0) :]
-    summaries_in_window = session.scalar(
-        select(func.count())
-        .select_from(Alert)
-        .where(
+    summary_sent = session.scalar(
+        select(func.min(Alert.created_at)).where(
             Alert.office_id == office.id,
             Alert.channel == channel,
             Alert.kind == "summary",
             Alert.created_at >= window,
         )
     )
-    if summaries_in_window:
+    if summary_sent is not None:
         # One summary per window: the rest wait for the next window's allowance.
-        first = session.scalar(
-            select(func.min(Alert.created_at)).where(
-                Alert.office_id == office.id,
-                Alert.channel == channel,
-                Alert.kind == "summary",
-                Alert.created_at >= window,
-            )
-        )
-        resume = (first or now) + RATE_WINDOW
         for alert in excess:
-            alert.next_attempt_at = resume
+            alert.next_attempt_at = summary_sent + RATE_WINDOW
         return 0
     summary = Alert(
         kind="summary",

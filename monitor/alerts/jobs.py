@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config.models import Config, Office
@@ -51,20 +51,15 @@ def make_digest(
     key = f"digest:{office.id}:{day}"
     if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
         return None
-    previous = session.scalar(
-        select(func.max(Alert.created_at)).where(
-            Alert.office_id == office.id, Alert.kind == "digest"
-        )
-    )
-    last_until = session.scalars(
+    last = session.scalars(
         select(Alert.snapshot)
         .where(Alert.office_id == office.id, Alert.kind == "digest")
         .order_by(Alert.created_at.desc())
         .limit(1)
     ).first()
     since = until - timedelta(days=1)
-    if previous is not None and last_until and "until" in last_until:
-        since = datetime.fromisoformat(str(last_until["until"]))
+    if last and "until" in last:
+        since = datetime.fromisoformat(str(last["until"]))
     row = Alert(
         kind="digest",
         office_id=office.id,

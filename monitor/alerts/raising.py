@@ -92,6 +92,7 @@ def _upsert(
         .limit(1)
     ).first()
     status = "pending" if immediate else "digest_only"
+    changes: list[str] = []
     if latest is None:
         kind, revision = "alert", 0
     elif latest.status in WAITING and (latest.status == status or status == "digest_only"):
@@ -123,7 +124,7 @@ def _upsert(
             "item_count": latest.snapshot.get("item_count"),
             "outlet_count": len(_strings(latest.snapshot.get("outlets"))),
         }
-        snapshot["changes"] = spread(latest.snapshot, story)
+        snapshot["changes"] = changes
     row = Alert(
         kind=kind,
         office_id=office.id,

@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.places.matcher import REPORT_THRESHOLD
-from monitor.storage.models import Item, Mention, Outlet, Story, StoryBand
+from monitor.storage.models import Classification, Item, Mention, Outlet, Story, StoryBand
 from monitor.stories.signature import Signature, band_keys, same_story, signature, similarity
 from monitor.topics.stage import latest_classifications
 
@@ -87,7 +87,11 @@ def _nearest_story(
 
 
 def _absorb(
-    session: Session, story: Story, item: Item, classification: object | None, now: datetime
+    session: Session,
+    story: Story,
+    item: Item,
+    classification: Classification | None,
+    now: datetime,
 ) -> None:
     """Update the story's counts, outlets, languages, localities, topics and scores."""
     story.item_count = (story.item_count or 0) + 1
@@ -103,17 +107,17 @@ def _absorb(
         story.languages = [*story.languages, item.language]
     localities = _localities_of(session, item.id)
     story.localities = sorted(set(story.localities) | localities)
-    topics = list(getattr(classification, "topics", None) or [])
-    scores = dict(getattr(classification, "scores", None) or {})
+    if classification is None:
+        return
+    topics = classification.topics
     if topics:
         story.topics = [*story.topics, *(t for t in topics if t not in story.topics)]
     merged = dict(story.scores)
-    for label, score in scores.items():
+    for label, score in classification.scores.items():
         merged[label] = max(float(score), merged.get(label, 0.0))
     story.scores = merged
-    tone = getattr(classification, "tone", None)
-    if tone == "negative" or story.tone is None:
-        story.tone = tone
+    if classification.tone == "negative" or story.tone is None:
+        story.tone = classification.tone
 
 
 def _localities_of(session: Session, item_id: int) -> set[str]:
