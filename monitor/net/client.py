@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import httpcore
@@ -407,7 +407,7 @@ class Fetcher:
         if self._closed:
             raise RuntimeError("this Fetcher is closed")
         started = time.monotonic()
-        try:
+        with _at_the_edge(url, "fetching"):
             return await self._get(
                 url,
                 etag=etag,
@@ -418,16 +418,6 @@ class Fetcher:
                 accept=accept,
                 started=started,
             )
-        except FetchError as exc:
-            if exc.url is None:
-                exc.url = url
-            raise
-        except Exception as exc:
-            # The network edge promises FetchError only; anything else is a bug worth a traceback.
-            logger.exception("unexpected error while fetching %s", url)
-            raise FetchError(
-                f"unexpected error while fetching ({type(exc).__name__}: {exc})", url=url
-            ) from exc
 
     async def post_json(
         self,
@@ -449,37 +439,40 @@ class Fetcher:
             raise RuntimeError("this Fetcher is closed")
         # Outside the try: a payload that is not JSON is a bug in the caller, not a network error.
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        try:
+        with _at_the_edge(url, "posting"):
             target = _checked_url(url)
             budget = _Budget(self._deadline if timeout is None else timeout)
             async with budget.spend():
-                try:
+                with self._network_errors(target):
                     return await self._post(target, body, allow_private)
-                except httpx.HTTPError as exc:
-                    raise _describe_http_error(exc, target, self._timeout) from exc
-                except OSError as exc:
-                    raise FetchError(f"network error talking to {target.host}: {exc}") from exc
-        except FetchError as exc:
-            if exc.url is None:
-                exc.url = url
-            raise
-        except Exception as exc:
-            logger.exception("unexpected error while posting to %s", url)
-            raise FetchError(
-                f"unexpected error while posting ({type(exc).__name__}: {exc})", url=url
-            ) from exc
 
-    async def _post(self, url: httpx.URL, body: bytes, private_ok: bool) -> int:
+    async def _open(
+        self, method: str, url: httpx.URL, private_ok: bool, **request: Any
+    ) -> httpx.Response:
+        """Send one request, streaming, with a private origin permitted only when asked."""
         client = self._client_for(private_ok)
-        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "*/*"}
-        request = client.build_request("POST", url, content=body, headers=headers)
+        built = client.build_request(method, url, **request)
         permission = (
             permit_private(url.raw_host.decode("ascii"), _port(url))
             if private_ok
             else contextlib.nullcontext()
         )
         with permission:
-            response = await client.send(request, stream=True)
+            return await client.send(built, stream=True)
+
+    @contextlib.contextmanager
+    def _network_errors(self, url: httpx.URL) -> Iterator[None]:
+        """Turn httpx's and the socket's exceptions into FetchError with a plain reason."""
+        try:
+            yield
+        except httpx.HTTPError as exc:
+            raise _describe_http_error(exc, url, self._timeout) from exc
+        except OSError as exc:
+            raise FetchError(f"network error talking to {url.host}: {exc}") from exc
+
+    async def _post(self, url: httpx.URL, body: bytes, private_ok: bool) -> int:
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "*/*"}
+        response = await self._open("POST", url, private_ok, content=body, headers=headers)
         try:
             status = response.status_code
             if 200 <= status < 300:
@@ -616,12 +609,8 @@ class Fetcher:
         async with host_slots, self._global_slots:
             await self._wait_for_turn(host)
             async with budget.spend():
-                try:
+                with self._network_errors(url):
                     return await self._send(url, headers, private_ok, max_bytes)
-                except httpx.HTTPError as exc:
-                    raise _describe_http_error(exc, url, self._timeout) from exc
-                except OSError as exc:
-                    raise FetchError(f"network error talking to {url.host}: {exc}") from exc
 
     async def _wait_for_turn(self, host: str) -> None:
         """Honour a Retry-After hold and the politeness delay between starts on one host."""
@@ -644,15 +633,7 @@ class Fetcher:
     async def _send(
         self, url: httpx.URL, headers: dict[str, str], private_ok: bool, max_bytes: int
     ) -> _Redirect | _Answer:
-        client = self._client_for(private_ok)
-        request = client.build_request("GET", url, headers=headers)
-        permission = (
-            permit_private(url.raw_host.decode("ascii"), _port(url))
-            if private_ok
-            else contextlib.nullcontext()
-        )
-        with permission:
-            response = await client.send(request, stream=True)
+        response = await self._open("GET", url, private_ok, headers=headers)
         try:
             outcome = await self._interpret(url, response, max_bytes)
         except FetchError:
@@ -690,6 +671,23 @@ class Fetcher:
             raise FetchError(said, status=status)
         content = await read_capped(response, max_bytes)
         return _Answer(status, response.headers, content, not_modified=False)
+
+
+@contextlib.contextmanager
+def _at_the_edge(url: str, doing: str) -> Iterator[None]:
+    """The network edge promises FetchError only, naming the URL; anything else is a bug worth
+    a traceback, reported as a FetchError too so one source's oddity never stops the rest."""
+    try:
+        yield
+    except FetchError as exc:
+        if exc.url is None:
+            exc.url = url
+        raise
+    except Exception as exc:
+        logger.exception("unexpected error while %s %s", doing, url)
+        raise FetchError(
+            f"unexpected error while {doing} ({type(exc).__name__}: {exc})", url=url
+        ) from exc
 
 
 class _Budget:
