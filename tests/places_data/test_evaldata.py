@@ -94,23 +94,28 @@ def mention_spans(row: dict) -> list[tuple[int, int]]:
     return spans
 
 
+def assert_well_formed(r: dict, id_pattern: str) -> None:
+    """The record format of README.md: keys, id, text, category, localities and mentions."""
+    assert set(r) == KEYS, (r.get("id"), set(r) ^ KEYS)
+    assert re.fullmatch(id_pattern, r["id"]), r["id"]
+    assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
+    assert isinstance(r["note"], str), r["id"]
+    assert r["category"] in CATEGORIES, (r["id"], r["category"])
+    assert isinstance(r["localities"], list) and isinstance(r["mentions"], list), r["id"]
+    assert set(r["localities"]) <= LOCALITY_IDS, r["id"]
+    assert len(set(r["localities"])) == len(r["localities"]), r["id"]
+    for m in r["mentions"]:
+        assert set(m) == {"locality", "surface"}, r["id"]
+        assert m["locality"] in r["localities"], (r["id"], m)
+        assert m["surface"] and m["surface"] == m["surface"].strip(), (r["id"], m)
+
+
 @pytest.mark.parametrize("name", SPLITS)
 def test_rows_well_formed(name: str) -> None:
     rows = split(name)
     assert rows, name
     for r in rows:
-        assert set(r) == KEYS, (r.get("id"), set(r) ^ KEYS)
-        assert re.fullmatch(r"p\d{3,4}", r["id"]), r["id"]
-        assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
-        assert isinstance(r["note"], str), r["id"]
-        assert r["category"] in CATEGORIES, (r["id"], r["category"])
-        assert isinstance(r["localities"], list) and isinstance(r["mentions"], list), r["id"]
-        assert set(r["localities"]) <= LOCALITY_IDS, r["id"]
-        assert len(set(r["localities"])) == len(r["localities"]), r["id"]
-        for m in r["mentions"]:
-            assert set(m) == {"locality", "surface"}, r["id"]
-            assert m["locality"] in r["localities"], (r["id"], m)
-            assert m["surface"] and m["surface"] == m["surface"].strip(), (r["id"], m)
+        assert_well_formed(r, r"p\d{3,4}")
 
 
 def test_ids_unique_across_splits() -> None:
@@ -267,18 +272,7 @@ def test_later_dev_rows_well_formed(name: str, prefix: str) -> None:
     rows = split(name)
     assert len(rows) >= 200
     for r in rows:
-        assert set(r) == KEYS, (r.get("id"), set(r) ^ KEYS)
-        assert re.fullmatch(rf"{prefix}\d{{3}}", r["id"]), r["id"]
-        assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
-        assert isinstance(r["note"], str), r["id"]
-        assert r["category"] in CATEGORIES, (r["id"], r["category"])
-        assert isinstance(r["localities"], list) and isinstance(r["mentions"], list), r["id"]
-        assert set(r["localities"]) <= LOCALITY_IDS, r["id"]
-        assert len(set(r["localities"])) == len(r["localities"]), r["id"]
-        for m in r["mentions"]:
-            assert set(m) == {"locality", "surface"}, r["id"]
-            assert m["locality"] in r["localities"], (r["id"], m)
-            assert m["surface"] and m["surface"] == m["surface"].strip(), (r["id"], m)
+        assert_well_formed(r, rf"{prefix}\d{{3}}")
         assert {m["locality"] for m in r["mentions"]} == set(r["localities"]), r["id"]
         if r["category"] in ("person_name", "negative"):
             assert r["localities"] == [], r["id"]
