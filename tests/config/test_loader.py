@@ -408,3 +408,50 @@ def test_parse_size(text: str, size: int | None) -> None:
 def test_slug_suggestion_drops_vietnamese_marks() -> None:
     assert slug_suggestion("Báo Quảng Ngãi") == "bao-quang-ngai"
     assert slug_suggestion("Đức Phổ") == "duc-pho"
+
+
+ALERTING = """offices:
+  - id: police
+    name: Công an phường Đức Phổ
+    emails: [police@example.org]
+    topics: [distortion]
+    quiet_hours: "22:00-06:00"
+    max_per_hour: 5
+    escalate_after: 1h
+    escalation_email: truc@example.org
+  - id: border
+    name: Đồn Biên phòng
+    emails: [border@example.org]
+    topics: [sovereignty]
+routes:
+  - topics: [sovereignty]
+    min_severity: urgent
+    offices: [police, border]
+"""
+
+
+def test_office_alert_options_and_routes_are_read(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ALERTING))
+    police = config.office("police")
+    assert police.quiet_hours == ("22:00", "06:00")
+    assert (police.max_per_hour, police.escalate_after_minutes) == (5, 60)
+    assert config.office("border").max_per_hour == 20  # defaulted
+    (route,) = config.routes
+    assert route.offices == ("police", "border") and route.min_severity == "urgent"
+    assert route.line == 15
+
+
+def test_bad_routes_and_alert_options_name_their_line(tmp_path: Path) -> None:
+    text = (
+        ALERTING.replace('"22:00-06:00"', "late")
+        .replace("max_per_hour: 5", "max_per_hour: 0")
+        .replace("offices: [police, border]", "offices: [polise]")
+    )
+    path = write(tmp_path, text)
+    assert messages(path) == [
+        f'{path}:6: office "police": "quiet_hours" must be two times like "22:00-06:00" '
+        '(got "late")',
+        f'{path}:7: office "police": "max_per_hour" must be at least 1 (got "0")',
+        f'{path}:17: route #1: office "polise" is not defined in offices '
+        '(did you mean "police"?)',
+    ]
