@@ -452,6 +452,5 @@ def test_bad_routes_and_alert_options_name_their_line(tmp_path: Path) -> None:
         f'{path}:6: office "police": "quiet_hours" must be two times like "22:00-06:00" '
         '(got "late")',
         f'{path}:7: office "police": "max_per_hour" must be at least 1 (got "0")',
-        f'{path}:17: route #1: office "polise" is not defined in offices '
-        '(did you mean "police"?)',
+        f'{path}:17: route #1: office "polise" is not defined in offices (did you mean "police"?)',
     ]
