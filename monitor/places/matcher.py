@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
+from itertools import pairwise
 from pathlib import Path
 
 import ahocorasick
@@ -95,6 +96,8 @@ _NOT_A_PLACE_BEFORE = {
     "tên là",
     "họ tên",
     "biệt danh",
+    "sinh nhật",  # "chúc mừng sinh nhật Quế Minh 18 tuổi"
+    "birthday",
     "nickname",
     "mr",
     "mrs",
@@ -309,9 +312,15 @@ class Matcher:
         typed_elsewhere: set[tuple[str, str]],
         types_in_scope: dict[tuple[str, str], set[str]],
         place_names: frozenset[str] = frozenset(),
+        name_regions: dict[str, frozenset[str]] | None = None,
+        containers: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self._scopes = scopes
         self._place_names = place_names  # every unit name, folded
+        # folded name → the former provinces where units of that name lie
+        self._name_regions = name_regions or {}
+        # folded name → folded names of the districts and provinces that hold units so named
+        self._containers = containers or {}
         # (locality, folded name) → the unit types that name has inside the locality, any era
         self._types_in_scope = types_in_scope
         # word → (kind, former province): "unit" for a name found in one former province only
@@ -521,6 +530,8 @@ class Matcher:
         after = _WORD.findall(norm[end : end + 30])[:2]
         if not v.typed and after and after[0] in _NOT_A_PLACE_AFTER:
             return 0.0, "an archaeological culture or a person's name, not the place"
+        if not v.typed and _AGE_AFTER.match(norm, end):
+            return 0.0, "a person with an age, not the place"
         if not v.typed and around.runs_on:
             return 0.0, "part of a longer proper name (a person, a company)"
         if not v.alias and self._bracketed_elsewhere(scope, around.raw, span[1]):
@@ -528,6 +539,9 @@ class Matcher:
             if v.shared:
                 return 0.0, "the context points to a namesake elsewhere (bracketed place)"
             return UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere (bracketed)"
+        if v.shared and self._held_elsewhere(scope, _bare_key(v), around.raw, span[1]):
+            # "Xuân Sơn, Tân Sơn": the unit that holds the namesake is written right after.
+            return 0.0, "the context points to a namesake elsewhere (the unit holding it follows)"
         unit = scope.units.get(v.unit or "")
         context, context_after = self._context_for(
             scope,
@@ -537,6 +551,7 @@ class Matcher:
             siblings,
             around.raw,
             unit.level if unit else "commune",
+            self._name_regions.get(_bare_key(v), frozenset()) - scope.regions,
         )
         place_cue = (
             bool(before)
@@ -592,6 +607,24 @@ class Matcher:
             reason += " (unaccented)"
         return score, reason
 
+    def _held_elsewhere(self, scope: _Scope, key: str, raw: str, end: int) -> bool:
+        """Whether the place written right after a name holds a namesake and none of ours."""
+        holders = self._containers.get(key)
+        if not holders:
+            return False
+        match = _HOLDER_AFTER.match(unicodedata.normalize("NFC", raw[end : end + 60]))
+        if match is None:
+            return False
+        words = _WORD.findall(fold(normalize(match.group(1))))
+        while words and (_unit_word(words[:2]) or _unit_word(words[:1])):
+            words = words[2:] if _unit_word(words[:2]) and len(words) > 2 else words[1:]
+        ours = scope.inside_words | scope.province_words | scope.successor_words
+        for n in range(min(4, len(words)), 1, -1):
+            name = " ".join(words[:n])
+            if name in holders:
+                return name not in ours
+        return False
+
     def _bracketed_elsewhere(self, scope: _Scope, raw: str, end: int) -> bool:
         match = _BRACKET_AFTER.match(unicodedata.normalize("NFC", raw[end : end + 60]))
         if match is None:
@@ -615,6 +648,7 @@ class Matcher:
         siblings: Sequence[tuple[int, int, str | None]],
         raw: str,
         level: str,
+        namesake_regions: frozenset[str],
     ) -> tuple[str, bool]:
         """ "support", "against" or "" for a hit at [start, end), from the words around it.
 
@@ -675,6 +709,18 @@ class Matcher:
                 ):
                     # "Vạn Thạnh (Nha Trang)": a ward of Nha Trang, not Vạn Ninh's commune.
                     verdict = "against"
+                if (
+                    verdict == "against"
+                    and region not in namesake_regions
+                    and not (
+                        w_start >= end
+                        and word_level < _LEVEL_RANK[level]
+                        and _locates(raw[end:w_start])
+                    )
+                ):
+                    # "Trà Tam Đường và miến Na Rì bán chạy ở Hà Nội": a place where no
+                    # namesake lies says nothing against ours unless it locates the name.
+                    continue
                 if (
                     verdict == "against"
                     and 0 <= w_end <= start
@@ -851,31 +897,55 @@ LISTED = 0.6  # a shared name listed with another watched place and nothing agai
 
 
 def _listed_together(mentions: list[Mention], text: str, *, owned_names: set[int]) -> list[Mention]:
-    """A bare shared name in one list with a firmly placed watched locality counts for its own.
+    """A bare shared name in one list with other watched places counts for its own.
 
     "Hỗ trợ lũ: Quế Minh (Quế Sơn) 200 suất, Vạn Ninh (Khánh Hòa) 300 suất, Đức Phổ 250
-    suất": the writer is going through the watched places, so Đức Phổ is ours. Only names
-    with no context either way are raised; one placed elsewhere stays where it was placed.
+    suất": the writer is going through the watched places, so Đức Phổ is ours. So are two
+    weak names written as entries of one list ("VAN NINH - DUC PHO - QUE MINH: ba địa
+    phương ngập nặng", "Duc Pho and Van Ninh"): two namesakes elsewhere side by side would be
+    a coincidence. Only names with no context either way are raised; one placed elsewhere
+    stays where it was placed, and a span several watched localities share stays ambiguous.
     """
-    weak = [
-        m
-        for m in mentions
-        if m.reason.startswith("shared name, no context") and m.start not in owned_names
-    ]
+    weak = [m for m in mentions if _unplaced(m) and m.start not in owned_names]
     if not weak:
         return mentions
     firm = [m for m in mentions if m.confidence >= SUPPORTED]
-    raised = []
+    localities_at: dict[tuple[int, int], set[str]] = defaultdict(set)
     for m in mentions:
-        if m in weak and any(
+        localities_at[(m.start, m.end)].add(m.locality)
+    raised = {
+        m
+        for m in weak
+        if m.reason.startswith("shared name, no context")
+        and any(
             f.locality != m.locality
             and not _SENTENCE_END.search(text[min(f.end, m.end) : max(f.start, m.start)])
             for f in firm
-        ):
-            m = replace(m, confidence=LISTED, reason=m.reason + "; listed with a watched place")
-        raised.append(m)
-    return raised
+        )
+    }
+    single = sorted(
+        (m for m in weak if len(localities_at[(m.start, m.end)]) == 1), key=lambda m: m.start
+    )
+    for a, b in pairwise(single):
+        if a.locality != b.locality and _LIST_GAP.fullmatch(text[a.end : b.start]):
+            raised |= {a, b}
+    return [
+        replace(m, confidence=LISTED, reason=m.reason + "; listed with a watched place")
+        if m in raised
+        else m
+        for m in mentions
+    ]
 
+
+def _unplaced(m: Mention) -> bool:
+    """A weak mention with nothing either way: shared and unsupported, or also a word."""
+    return m.confidence < REPORT_THRESHOLD and (
+        m.reason.startswith("shared name, no context") or "also a word" in m.reason
+    )
+
+
+# What stands between two entries of a list: "Vạn Ninh, Đức Phổ", "Duc Pho and Van Ninh".
+_LIST_GAP = re.compile(r"\s*(?:[,;/&+|\-–—]|và|va|and|or|hoặc|hoac)\s*", re.IGNORECASE)
 
 _SENTENCE_END = re.compile(r"[.!?…]\s|\n")
 
@@ -1080,7 +1150,15 @@ def _named_business(before: list[str]) -> bool:
     return False
 
 
+# "Quế Minh, 18 tuổi", "Sa Huỳnh (25 tuổi)", "Duc Pho, 30, said": an age follows a person.
+_AGE_AFTER = re.compile(r" ?[,(]? ?\d{1,3} ?(?:tuổi|tuoi|years old|yo)\b")
 _CLAUSE_BREAK = re.compile(r"[^\w\s]")
+# A name followed by the unit that holds it: "Xuân Sơn, Tân Sơn", "Vạn Ninh (Móng Cái)",
+# "Đức Phổ thuộc Cát Tiên", "Van Ninh in Mong Cai".
+_HOLDER_AFTER = re.compile(
+    r"\s*(?:,|\(|-|–|ở|tại|thuộc|o|tai|thuoc|in|of)?\s*([^\W\d_][^,;:.()!?\n]{2,50})",
+    re.IGNORECASE,
+)
 _BRACKET_AFTER = re.compile(r"\s*\(([^()]{2,50})\)")  # any punctuation or symbol ends a cue's reach
 
 
@@ -1235,7 +1313,28 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
         typed - in_scope,
         dict(types_in_scope),
         frozenset(names.folded),
+        {
+            key: frozenset(r for u in units for r in regions.of(u))
+            for key, units in names.folded.items()
+        },
+        _holders(gazetteer, names),
     )
+
+
+def _holders(gazetteer: Gazetteer, names: _Names) -> dict[str, frozenset[str]]:
+    """Folded name → folded names of the districts and provinces that hold units so named."""
+    holders: dict[str, frozenset[str]] = {}
+    for key, units in names.folded.items():
+        if len(units) < 2:
+            continue  # a name used once has no namesake to tell apart
+        found = {
+            fold(normalize(gazetteer.get(code).name))
+            for u in units
+            for code in (u.district, u.province)
+            if code is not None
+        }
+        holders[key] = frozenset(found)
+    return holders
 
 
 def _container_codes(scope: _Scope) -> set[str]:

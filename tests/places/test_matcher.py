@@ -246,3 +246,62 @@ def test_reads_containers_brackets_hashtags_and_products(
     matcher: Matcher, text: str, expected: set[str]
 ) -> None:
     assert found(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du khách từ Đà Lạt về Vạn Ninh tắm biển",
+        "Cá khô Đức Phổ được bày bán ở chợ Bến Thành, TP.HCM",
+    ],
+)
+def test_a_place_where_no_namesake_lies_says_nothing_against_a_shared_name(
+    matcher: Matcher, text: str
+) -> None:
+    """Đà Lạt holds no Vạn Ninh, so it cannot be the namesake the writer meant."""
+    (mention,) = matcher.match(text)
+    assert mention.confidence > 0
+    assert "no context" in mention.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("VAN NINH - DUC PHO: hai địa phương ngập nặng sau bão", {"L2", "L3"}),
+        ("Duc Pho and Van Ninh brace for the storm", {"L2", "L3"}),
+    ],
+)
+def test_two_bare_shared_names_listed_side_by_side_count_for_their_localities(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected
+
+
+def test_a_lone_bare_shared_name_stays_weak(matcher: Matcher) -> None:
+    assert found(matcher, "Duc Pho brace for the storm") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vạn Ninh, Móng Cái đón khách",
+        "Tin mới về Van Thanh, TP Nha Trang",
+        "Đoàn công tác về Xuân Sơn, Tân Sơn",
+    ],
+)
+def test_a_shared_name_followed_by_the_unit_holding_its_namesake_is_not_ours(
+    matcher: Matcher, text: str
+) -> None:
+    assert not [m for m in matcher.match(text) if m.locality == "L2" and m.confidence > 0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chúc mừng sinh nhật Quế Minh!",
+        "Quế Minh, 18 tuổi, đạt giải nhất cuộc thi hát",
+        "Duc Pho, 30 years old, won the race",
+    ],
+)
+def test_birthdays_and_ages_mark_a_person(matcher: Matcher, text: str) -> None:
+    assert found(matcher, text) == set()
