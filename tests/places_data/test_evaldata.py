@@ -251,7 +251,13 @@ def test_localities_yaml() -> None:
 # first dev set generalises. Not part of the stratified dev/test split above.
 DEV2 = "places_dev2.jsonl"
 # Later dev sets, each written by a separate writer for error analysis: same format and rules.
-LATER_DEV = {"places_dev2.jsonl": "d2", "places_dev3.jsonl": "d3", "places_dev4.jsonl": "d4"}
+LATER_DEV = {
+    "places_dev2.jsonl": "d2",
+    "places_dev3.jsonl": "d3",
+    "places_dev4.jsonl": "d4",
+    "places_dev5.jsonl": "d5",
+    "places_dev6.jsonl": "d6",
+}
 ALL_FILES = (*SPLITS, *LATER_DEV)
 DEV2_MINIMUMS = {
     "unaccented": 45,
