@@ -34,6 +34,7 @@ import ahocorasick
 
 from monitor.config.models import Locality
 from monitor.places.gazetteer import OLD_SPELLINGS, UNIT_WORDS, Gazetteer, Unit
+from monitor.places.landmarks import Landmark, load_landmarks
 from monitor.places.normalize import fold, normalize, normalize_with_offsets
 
 # Scores, by the strength of the evidence. Mentions below REPORT_THRESHOLD are stored as weak.
@@ -314,6 +315,7 @@ class Matcher:
         place_names: frozenset[str] = frozenset(),
         name_regions: dict[str, frozenset[str]] | None = None,
         containers: dict[str, frozenset[str]] | None = None,
+        landmark_capitals: dict[str, tuple[bool, ...]] | None = None,
     ) -> None:
         self._scopes = scopes
         self._place_names = place_names  # every unit name, folded
@@ -321,6 +323,8 @@ class Matcher:
         self._name_regions = name_regions or {}
         # folded name → folded names of the districts and provinces that hold units so named
         self._containers = containers or {}
+        # landmark form → which of its words are names: "vịnh Vân Phong" has a lower-case kind
+        self._landmark_capitals = landmark_capitals or {}
         # (locality, folded name) → the unit types that name has inside the locality, any era
         self._types_in_scope = types_in_scope
         # word → (kind, former province): "unit" for a name found in one former province only
@@ -383,7 +387,10 @@ class Matcher:
                     surface = unicodedata.normalize(
                         "NFC", text[offsets[start] : _end_offset(text, offsets, end_index + 1)]
                     )
-                    if _written_as_common_words(surface, text):
+                    key = haystack[start : end_index + 1]
+                    if _written_as_common_words(
+                        surface, text, self._landmark_capitals.get(key)
+                    ):
                         continue  # "khánh thành", "học sinh": words, not the places so named
                     if not all(c.isalpha() or c.isspace() for c in surface):
                         continue  # "Vạn Ninh (Khánh Hòa)" does not name a "Ninh Khánh"
@@ -1095,7 +1102,9 @@ def _has_case(text: str) -> bool:
     return any(c.islower() for c in text) and any(c.isupper() for c in text)
 
 
-def _written_as_common_words(surface: str, text: str) -> bool:
+def _written_as_common_words(
+    surface: str, text: str, capitals: tuple[bool, ...] | None = None
+) -> bool:
     """True when a name stands in lower case inside text that capitalises its names.
 
     Vietnamese capitalises every syllable of a place name; "chiến thắng" (victory) or "hòa
@@ -1104,6 +1113,9 @@ def _written_as_common_words(surface: str, text: str) -> bool:
     """
     if not _has_case(text):
         return False
+    if capitals is not None:  # a landmark: its kind word is written in lower case
+        words = _WORD.findall(surface)
+        return any(w[0].islower() and c for w, c in zip(words, capitals, strict=False))
     words = [w for w in _WORD.findall(surface) if not w.isdigit()]
     return any(w[0].islower() for w in words)
 
@@ -1306,10 +1318,14 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
     for scope in scopes.values():
         for u in scope.units.values():
             types_in_scope[(scope.locality.id, fold(normalize(u.name)))].add(u.type)
+    signals = regions.signals(names)
+    marks, capitals = _landmark_signals(gazetteer, names, regions, load_landmarks())
+    for key, signal in marks.items():
+        signals.setdefault(key, signal)  # a unit's name places a text more surely
     return Matcher(
         scopes,
         _dedupe(variants),
-        regions.signals(names),
+        signals,
         typed - in_scope,
         dict(types_in_scope),
         frozenset(names.folded),
@@ -1318,7 +1334,53 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
             for key, units in names.folded.items()
         },
         _holders(gazetteer, names),
+        {k: v for k, v in capitals.items() if k in marks and signals[k] == marks[k]},
     )
+
+
+LANDMARK_LEVEL = 3  # below a commune: a landmark places a text, it never holds a unit
+
+
+def _landmark_signals(
+    gazetteer: Gazetteer, names: _Names, units: _Regions, landmarks: Sequence[Landmark]
+) -> tuple[dict[str, tuple[str, str, int]], dict[str, tuple[bool, ...]]]:
+    """Landmark forms that place a text in one former province, and which of their words
+    are capitalised ("vịnh Vân Phong": the name, not the kind word).
+
+    Forms found in two provinces (a "cầu Rồng" in several) place nothing. The bare name
+    counts too when no unit is so named and it has two syllables or more ("Hỏa Lò"). A
+    landmark named after a unit of its own province ("bãi biển Đại Lãnh") is left out: the
+    unit's name, read with its landscape word, already places the text.
+    """
+    codes = {p.name: p.code for p in gazetteer.provinces("former")}
+    regions: dict[str, set[str]] = defaultdict(set)
+    capitals: dict[str, tuple[bool, ...]] = {}
+
+    def add(form: str, region: str) -> None:
+        key = normalize(form)
+        mask = tuple(w[0].isupper() for w in _WORD.findall(form))
+        for k in (key, fold(key)):
+            regions[k].add(region)
+            capitals[k] = mask
+
+    for landmark in landmarks:
+        region = codes.get(landmark.province)
+        if region is None:
+            continue  # reported by check_landmarks
+        namesakes = names.folded.get(fold(normalize(landmark.name)), [])
+        if any(region in units.of(u) for u in namesakes):
+            continue  # "bãi biển Đại Lãnh": read through the unit's own name
+        for form in landmark.forms():
+            add(form, region)
+        bare = normalize(landmark.name)
+        if landmark.kind != "-" and " " in bare and fold(bare) not in names.folded:
+            add(landmark.name, region)
+    signals = {
+        key: ("landmark", next(iter(found)), LANDMARK_LEVEL)
+        for key, found in regions.items()
+        if len(found) == 1 and len(fold(key).replace(" ", "")) >= 4
+    }
+    return signals, capitals
 
 
 def _holders(gazetteer: Gazetteer, names: _Names) -> dict[str, frozenset[str]]:
