@@ -300,6 +300,8 @@ class _Scope:
     # Names of its units and of the units that hold it, normalised and folded: a place of the
     # same province written right after a name locates it elsewhere unless it is one of these.
     inside_words: set[str] = field(default_factory=set)
+    # Folded names of its former districts and of the districts that hold its units.
+    district_words: set[str] = field(default_factory=set)
 
 
 class Matcher:
@@ -309,19 +311,19 @@ class Matcher:
         self,
         scopes: dict[str, _Scope],
         variants: Sequence[_Variant],
-        signals: dict[str, tuple[str, str, int]],
+        signals: dict[str, tuple[str, frozenset[str], int]],
         typed_elsewhere: set[tuple[str, str]],
         types_in_scope: dict[tuple[str, str], set[str]],
         place_names: frozenset[str] = frozenset(),
         name_regions: dict[str, frozenset[str]] | None = None,
-        containers: dict[str, frozenset[str]] | None = None,
+        containers: dict[str, frozenset[tuple[str, str]]] | None = None,
         landmark_capitals: dict[str, tuple[bool, ...]] | None = None,
     ) -> None:
         self._scopes = scopes
         self._place_names = place_names  # every unit name, folded
         # folded name → the former provinces where units of that name lie
         self._name_regions = name_regions or {}
-        # folded name → folded names of the districts and provinces that hold units so named
+        # folded name → (level, folded name) of the districts and provinces holding units so named
         self._containers = containers or {}
         # landmark form → which of its words are names: "vịnh Vân Phong" has a lower-case kind
         self._landmark_capitals = landmark_capitals or {}
@@ -388,9 +390,7 @@ class Matcher:
                         "NFC", text[offsets[start] : _end_offset(text, offsets, end_index + 1)]
                     )
                     key = haystack[start : end_index + 1]
-                    if _written_as_common_words(
-                        surface, text, self._landmark_capitals.get(key)
-                    ):
+                    if _written_as_common_words(surface, text, self._landmark_capitals.get(key)):
                         continue  # "khánh thành", "học sinh": words, not the places so named
                     if not all(c.isalpha() or c.isspace() for c in surface):
                         continue  # "Vạn Ninh (Khánh Hòa)" does not name a "Ninh Khánh"
@@ -546,10 +546,11 @@ class Matcher:
             if v.shared:
                 return 0.0, "the context points to a namesake elsewhere (bracketed place)"
             return UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere (bracketed)"
-        if v.shared and self._held_elsewhere(scope, _bare_key(v), around.raw, span[1]):
+        unit = scope.units.get(v.unit or "")
+        name_key = fold(normalize(unit.name)) if unit else _bare_key(v)  # without "phường"
+        if v.shared and self._held_elsewhere(scope, name_key, around.raw, span[1]):
             # "Xuân Sơn, Tân Sơn": the unit that holds the namesake is written right after.
             return 0.0, "the context points to a namesake elsewhere (the unit holding it follows)"
-        unit = scope.units.get(v.unit or "")
         context, context_after = self._context_for(
             scope,
             present,
@@ -558,7 +559,7 @@ class Matcher:
             siblings,
             around.raw,
             unit.level if unit else "commune",
-            self._name_regions.get(_bare_key(v), frozenset()) - scope.regions,
+            self._name_regions.get(name_key, frozenset()) - scope.regions,
         )
         place_cue = (
             bool(before)
@@ -623,12 +624,20 @@ class Matcher:
         if match is None:
             return False
         words = _WORD.findall(fold(normalize(match.group(1))))
+        district_word = False
         while words and (_unit_word(words[:2]) or _unit_word(words[:1])):
+            written = _unit_word(words[:2]) or _unit_word(words[:1])
+            district_word |= (
+                written == "thành phố" or _LEVEL_OF_TYPE.get(written or "") == "district"
+            )
             words = words[2:] if _unit_word(words[:2]) and len(words) > 2 else words[1:]
         ours = scope.inside_words | scope.province_words | scope.successor_words
         for n in range(min(4, len(words)), 1, -1):
             name = " ".join(words[:n])
-            if name in holders:
+            if district_word and ("district", name) in holders:
+                # "Nguyễn Nghiêm thuộc TP Quảng Ngãi": the city, not the province of that name.
+                return name not in scope.district_words
+            if ("district", name) in holders or ("province", name) in holders:
                 return name not in ours
         return False
 
@@ -667,11 +676,12 @@ class Matcher:
         origin = _origin_of_people(_words_before(raw, start, 3))
         subject = False
         elsewhere = {
-            signal[1]
+            region
             for word, _s, _e in present
             if (signal := self._signals.get(word)) is not None
             and signal[0] == "unit"
-            and signal[1] not in scope.regions
+            and not signal[1] & scope.regions
+            for region in signal[1]
         }
         # Another unit of the same locality nearby ("Bãi Đại Lãnh, Vạn Ninh") supports it.
         for s_start, s_end, _unit in siblings:
@@ -693,7 +703,7 @@ class Matcher:
                 verdict, rank = "support", 0
             elif word in scope.successor_words:
                 signal = self._signals.get(word)
-                if signal is not None and signal[1] in elsewhere:
+                if signal is not None and signal[1] & elsewhere:
                     continue  # "TP Phổ Yên (Thái Nguyên)": the old Thái Nguyên, not Bắc Kạn
                 verdict, rank = "support", 1
             elif word in scope.province_words:
@@ -705,7 +715,7 @@ class Matcher:
                 kind, region, word_level = signal
                 rank = 0 if kind == "unit" else 1
                 # A neighbour in the same former province supports (Nha Trang for Vạn Ninh).
-                verdict = "support" if region in scope.regions else "against"
+                verdict = "support" if region & scope.regions else "against"
                 if (
                     verdict == "support"
                     and kind == "unit"
@@ -718,7 +728,7 @@ class Matcher:
                     verdict = "against"
                 if (
                     verdict == "against"
-                    and region not in namesake_regions
+                    and not region & namesake_regions
                     and not (
                         w_start >= end
                         and word_level < _LEVEL_RANK[level]
@@ -807,7 +817,14 @@ def _inside_longer_name(raw: str, span: tuple[int, int], place_edges: set[int]) 
     prefix = head[: previous.start()]
     at_text_start = not prefix.strip() and span[0] <= 60  # the window reached the start
     sentence_start = at_text_start or prefix.rstrip()[-1:] in ".:!?\n\"'(“-–"
+    if sentence_start and fold(normalize(word)) in _LEADING_SURNAMES:
+        return _is_name_word(word)  # "Nguyen Que Minh, a 22-year-old student, won…"
     return _is_name_word(word) and not sentence_start
+
+
+# Surnames that begin a sentence as a person's name and never as a place word ("Hồ", "Đồ"
+# and "Lý" are lakes, ferries and villages too).
+_LEADING_SURNAMES = {"nguyen", "tran", "pham", "huynh", "phan", "bui", "dang", "ngo", "trinh"}
 
 
 def _is_name_word(word: str) -> bool:
@@ -1162,8 +1179,8 @@ def _named_business(before: list[str]) -> bool:
     return False
 
 
-# "Quế Minh, 18 tuổi", "Sa Huỳnh (25 tuổi)", "Duc Pho, 30, said": an age follows a person.
-_AGE_AFTER = re.compile(r" ?[,(]? ?\d{1,3} ?(?:tuổi|tuoi|years old|yo)\b")
+# "Quế Minh, 18 tuổi", "Sa Huỳnh (25 tuổi)", "Duc Pho, a 22-year-old": an age follows a person.
+_AGE_AFTER = re.compile(r" ?[,(]? ?(?:an? )?\d{1,3} ?(?:tuổi|tuoi|years? old|yo)\b")
 _CLAUSE_BREAK = re.compile(r"[^\w\s]")
 # A name followed by the unit that holds it: "Xuân Sơn, Tân Sơn", "Vạn Ninh (Móng Cái)",
 # "Đức Phổ thuộc Cát Tiên", "Van Ninh in Mong Cai".
@@ -1229,6 +1246,8 @@ def _fits(written: str, ours: set[str]) -> bool:
     level = _LEVEL_OF_TYPE.get(written)
     if written == "thành phố":
         return any(_LEVEL_OF_TYPE.get(t) in ("province", "district") for t in ours)
+    if written == "thị xã" and "thành phố" in ours:
+        return True  # towns become cities: "thị xã Bắc Kạn" until 2015
     return level in ("province", "district") and any(_LEVEL_OF_TYPE.get(t) == level for t in ours)
 
 
@@ -1296,6 +1315,14 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
             w for u in scope.units.values() for w in (normalize(u.name), fold(normalize(u.name)))
         }
         scope.inside_words |= {normalize(gazetteer.get(c).name) for c in _container_codes(scope)}
+        scope.district_words = {
+            fold(normalize(u.name))
+            for u in (
+                *scope.units.values(),
+                *(gazetteer.get(c) for c in _container_codes(scope)),
+            )
+            if u.level == "district"
+        }
         for unit in scope.units.values():
             unit_variants = _unit_variants(locality.id, unit, scope, names)
             if fold(normalize(unit.name)) in containers:
@@ -1343,11 +1370,12 @@ LANDMARK_LEVEL = 3  # below a commune: a landmark places a text, it never holds 
 
 def _landmark_signals(
     gazetteer: Gazetteer, names: _Names, units: _Regions, landmarks: Sequence[Landmark]
-) -> tuple[dict[str, tuple[str, str, int]], dict[str, tuple[bool, ...]]]:
+) -> tuple[dict[str, tuple[str, frozenset[str], int]], dict[str, tuple[bool, ...]]]:
     """Landmark forms that place a text in one former province, and which of their words
     are capitalised ("vịnh Vân Phong": the name, not the kind word).
 
-    Forms found in two provinces (a "cầu Rồng" in several) place nothing. The bare name
+    A pass on a border ("đèo Cả", "đèo Bình Đê") places a text in either province; forms
+    found in three provinces or more (a "cầu Rồng" in several) place nothing. The bare name
     counts too when no unit is so named and it has two syllables or more ("Hỏa Lò"). A
     landmark named after a unit of its own province ("bãi biển Đại Lãnh") is left out: the
     unit's name, read with its landscape word, already places the text.
@@ -1376,23 +1404,24 @@ def _landmark_signals(
         if landmark.kind != "-" and " " in bare and fold(bare) not in names.folded:
             add(landmark.name, region)
     signals = {
-        key: ("landmark", next(iter(found)), LANDMARK_LEVEL)
+        key: ("landmark", frozenset(found), LANDMARK_LEVEL)
         for key, found in regions.items()
-        if len(found) == 1 and len(fold(key).replace(" ", "")) >= 4
+        if len(found) <= 2 and len(fold(key).replace(" ", "")) >= 4
     }
     return signals, capitals
 
 
-def _holders(gazetteer: Gazetteer, names: _Names) -> dict[str, frozenset[str]]:
-    """Folded name → folded names of the districts and provinces that hold units so named."""
-    holders: dict[str, frozenset[str]] = {}
+def _holders(gazetteer: Gazetteer, names: _Names) -> dict[str, frozenset[tuple[str, str]]]:
+    """Folded name → (level, folded name) of the districts and provinces that hold units
+    so named."""
+    holders: dict[str, frozenset[tuple[str, str]]] = {}
     for key, units in names.folded.items():
         if len(units) < 2:
             continue  # a name used once has no namesake to tell apart
         found = {
-            fold(normalize(gazetteer.get(code).name))
+            (level, fold(normalize(gazetteer.get(code).name)))
             for u in units
-            for code in (u.district, u.province)
+            for level, code in (("district", u.district), ("province", u.province))
             if code is not None
         }
         holders[key] = frozenset(found)
@@ -1430,10 +1459,10 @@ class _Regions:
         self._cache[unit.code] = result
         return result
 
-    def signals(self, names: _Names) -> dict[str, tuple[str, str, int]]:
+    def signals(self, names: _Names) -> dict[str, tuple[str, frozenset[str], int]]:
         """Names that place a text in one former province: unit names found in one only, and
         every province name (each also a former province's)."""
-        signals: dict[str, tuple[str, str, int]] = {}
+        signals: dict[str, tuple[str, frozenset[str], int]] = {}
         for index in (names.exact, names.folded):
             for key, units in index.items():
                 if len(fold(key).replace(" ", "")) < 5 or " " not in key:
@@ -1441,23 +1470,23 @@ class _Regions:
                 found = {r for u in units for r in self.of(u)}
                 if len(found) == 1:
                     rank = min(_LEVEL_RANK[u.level] for u in units)
-                    signals[key] = ("unit", next(iter(found)), rank)
+                    signals[key] = ("unit", frozenset(found), rank)
         for unit in self.gazetteer.units.values():
             if unit.level == "province" and unit.era == "former":
                 key = normalize(unit.name)
-                signals[key] = ("province", unit.code, 0)
-                signals[fold(key)] = ("province", unit.code, 0)
+                region = frozenset({unit.code})
+                signals[key] = ("province", region, 0)
+                signals[fold(key)] = ("province", region, 0)
                 if " " in key:
-                    signals[fold(key).replace(" ", "")] = ("province", unit.code, 0)
+                    signals[fold(key).replace(" ", "")] = ("province", region, 0)
         # Other spellings of provinces place a text too: "TP.HCM", "Sài Gòn", "Bắc Cạn".
         for old, new in OLD_SPELLINGS.items():
             provinces = [u for u in names.exact.get(normalize(new), []) if u.level == "province"]
             former = [u for u in provinces if u.era == "former"]  # HCM, not HCM + Bình Dương
             found = {r for u in former or provinces for r in self.of(u)}
             if len(found) == 1:
-                region = next(iter(found))
-                signals.setdefault(normalize(old), ("province", region, 0))
-                signals.setdefault(fold(normalize(old)), ("province", region, 0))
+                signals.setdefault(normalize(old), ("province", frozenset(found), 0))
+                signals.setdefault(fold(normalize(old)), ("province", frozenset(found), 0))
         return signals
 
 

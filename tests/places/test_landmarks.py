@@ -79,3 +79,8 @@ def test_a_kind_word_in_lower_case_is_how_a_landmark_is_written(matcher: Matcher
     text = "Ngư dân Vạn Ninh nuôi tôm hùm, vịnh vân phong"
     (mention,) = matcher.match(text)
     assert mention.confidence < REPORT_THRESHOLD
+
+
+def test_a_pass_on_a_border_places_a_text_in_either_province(matcher: Matcher) -> None:
+    text = "chieu nay minh ve van ninh tham ngoai, qua deo ca thay bien dep lam"
+    assert {m.locality for m in matcher.match(text) if m.confidence >= REPORT_THRESHOLD} == {"L2"}

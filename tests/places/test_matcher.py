@@ -305,3 +305,34 @@ def test_a_shared_name_followed_by_the_unit_holding_its_namesake_is_not_ours(
 )
 def test_birthdays_and_ages_mark_a_person(matcher: Matcher, text: str) -> None:
     assert found(matcher, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nguyen Que Minh, a 22-year-old student, won the poetry contest",
+        "Nguyễn Quế Minh đạt giải nhất cuộc thi hát",
+    ],
+)
+def test_a_surname_before_the_name_marks_a_person_even_at_a_sentence_start(
+    matcher: Matcher, text: str
+) -> None:
+    assert found(matcher, text) == set()
+
+
+def test_a_town_written_as_the_thi_xa_it_was_before_becoming_a_city(matcher: Matcher) -> None:
+    assert found(matcher, "Thị xã Bắc Kạn được nâng lên thành phố năm 2015") == {"L4"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Phường Nguyễn Nghiêm thuộc TP Quảng Ngãi có nhiều phố buôn bán", set()),
+        ("Phường Nguyễn Nghiêm, thị xã Đức Phổ có nhiều phố buôn bán", {"L3"}),
+        ("Phường Nguyễn Nghiêm (tỉnh Quảng Ngãi) lắp đèn đường", {"L3"}),
+    ],
+)
+def test_a_city_written_after_a_ward_is_the_city_not_the_province_of_that_name(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected
