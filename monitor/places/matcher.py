@@ -134,6 +134,9 @@ _NOT_A_PLACE_BEFORE = {
     "siêu thị",
     "khách sạn",
 }
+# Unaccented text drops the marks of these cues too ("van hoa Sa Huynh"); one syllable
+# folded ("ten", "pho") is too often another word, two or more are not.
+_NOT_A_PLACE_BEFORE |= {fold(w) for w in _NOT_A_PLACE_BEFORE if " " in w}
 
 # Landscape words: what follows is a place ("hồ Ba Bể", "bãi Đại Lãnh", "cảng Mỹ Á").
 _PLACE_BEFORE = {
@@ -509,7 +512,8 @@ class Matcher:
         span, before = around.span, around.before
         scope = self._scopes[v.locality]
         for phrase in scope.excludes:
-            if _inside_phrase(norm if v.accented else folded, start, end, phrase):
+            haystack, phrase = (norm, phrase) if v.accented else (folded, fold(phrase))
+            if _inside_phrase(haystack, start, end, phrase):
                 return 0.0, "excluded phrase"
         if not v.typed and not v.alias and _written_as_common_words(written, text):
             return 0.0, "written in lower case: a common word here, not a place name"
@@ -746,6 +750,14 @@ class Matcher:
                     # "Bac Kan and to Tam Duong tea hills in Lai Chau", "từ Quy Nhơn ra
                     # Đức Phổ": another entry of a list, or where a trip starts.
                     distance += ATTACHED
+                if (
+                    verdict == "against"
+                    and w_start >= end
+                    and _WORD.findall(normalize(raw[max(end, w_start - 8) : w_start]))[-1:]
+                    in (["từ"], ["tu"], ["from"])
+                ):
+                    # "ra Đại Lãnh, đi từ Tuy Hòa vào": where the trip starts, not the place.
+                    continue
             if (
                 verdict == "support"
                 and 0 <= w_end <= start
@@ -1303,6 +1315,13 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
     """Derive every surface of every locality and compile them into one automaton."""
     names = _Names.of(gazetteer)
     regions = _Regions(gazetteer)
+    landmarks = load_landmarks()
+    codes = {p.name: p.code for p in gazetteer.provinces("former")}
+    # folded bare landmark name → the former provinces where a landmark is so named
+    landmark_regions: dict[str, set[str]] = defaultdict(set)
+    for landmark in landmarks:
+        if landmark.province in codes:
+            landmark_regions[fold(normalize(landmark.name))].add(codes[landmark.province])
     scopes: dict[str, _Scope] = {}
     variants: list[_Variant] = []
     for locality in localities:
@@ -1323,8 +1342,11 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
             )
             if u.level == "district"
         }
+        landmarks_elsewhere = frozenset(
+            name for name, found in landmark_regions.items() if found - scope.regions
+        )
         for unit in scope.units.values():
-            unit_variants = _unit_variants(locality.id, unit, scope, names)
+            unit_variants = _unit_variants(locality.id, unit, scope, names, landmarks_elsewhere)
             if fold(normalize(unit.name)) in containers:
                 unit_variants = [v for v in unit_variants if v.typed]
             variants.extend(unit_variants)
@@ -1346,7 +1368,7 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
         for u in scope.units.values():
             types_in_scope[(scope.locality.id, fold(normalize(u.name)))].add(u.type)
     signals = regions.signals(names)
-    marks, capitals = _landmark_signals(gazetteer, names, regions, load_landmarks())
+    marks, capitals = _landmark_signals(gazetteer, names, regions, landmarks)
     for key, signal in marks.items():
         signals.setdefault(key, signal)  # a unit's name places a text more surely
     return Matcher(
@@ -1358,6 +1380,7 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
         frozenset(names.folded),
         {
             key: frozenset(r for u in units for r in regions.of(u))
+            | landmark_regions.get(key, set())
             for key, units in names.folded.items()
         },
         _holders(gazetteer, names),
@@ -1547,7 +1570,11 @@ def _scope_for(locality: Locality, gazetteer: Gazetteer, regions: _Regions) -> _
 
 
 def _unit_variants(
-    locality_id: str, unit: Unit, scope: _Scope, names: _Names
+    locality_id: str,
+    unit: Unit,
+    scope: _Scope,
+    names: _Names,
+    landmarks_elsewhere: frozenset[str] = frozenset(),
 ) -> Iterable[_Variant]:
     name = normalize(unit.name)
     # Old spellings of this name ("bắc cạn"), unless the old form is a unit's name today.
@@ -1563,6 +1590,7 @@ def _unit_variants(
     syllables = fold(name).split(" ")
     person = syllables[0] in _SURNAMES and (len(syllables) >= 3 or syllables[0] == "nguyen")
     person = person or fold(name) in _FOREIGN_NAMESAKES  # bare, "Côn Minh" is Kunming first
+    person = person or fold(name) in landmarks_elsewhere  # "Phổ Minh": the pagoda in Nam Định
     typed_words = [unit.type, *UNIT_WORDS.get(unit.type, ())]
     # "Phường 1" is never written "1"; two-letter names are words, not places, when alone.
     bare_allowed = not name.isdigit() and len(fold(name).replace(" ", "")) >= 3

@@ -84,3 +84,19 @@ def test_a_kind_word_in_lower_case_is_how_a_landmark_is_written(matcher: Matcher
 def test_a_pass_on_a_border_places_a_text_in_either_province(matcher: Matcher) -> None:
     text = "chieu nay minh ve van ninh tham ngoai, qua deo ca thay bien dep lam"
     assert {m.locality for m in matcher.match(text) if m.confidence >= REPORT_THRESHOLD} == {"L2"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mưa lớn làm sập tường rào ở Phổ Minh, không ai bị thương", set()),
+        ("Phường Phổ Minh, thị xã Đức Phổ lát lại vỉa hè", {"L3"}),
+        ("Du khách về chùa Phổ Minh ở Nam Định dâng hương", set()),
+    ],
+)
+def test_a_unit_named_like_a_landmark_elsewhere_needs_context(
+    text: str, expected: set[str]
+) -> None:
+    """Phổ Minh is a ward of Đức Phổ and the pagoda of Nam Định: bare, it could be either."""
+    matcher = matcher_for((Locality(id="L3", name="Đức Phổ", province="Quảng Ngãi"),))
+    assert {m.locality for m in matcher.match(text) if m.confidence >= REPORT_THRESHOLD} == expected

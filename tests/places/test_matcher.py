@@ -336,3 +336,21 @@ def test_a_city_written_after_a_ward_is_the_city_not_the_province_of_that_name(
     matcher: Matcher, text: str, expected: set[str]
 ) -> None:
     assert found(matcher, text) == expected
+
+
+def test_where_a_trip_starts_after_the_name_does_not_place_it(matcher: Matcher) -> None:
+    text = "Homestay nao o Dai Lanh gan bien, di tu Tuy Hoa vao qua ham deo Ca"
+    assert found(matcher, text) == {"L2"}
+
+
+def test_person_and_culture_cues_work_without_accents(matcher: Matcher) -> None:
+    assert found(matcher, "De cuong on thi: van hoa Sa Huynh, van hoa Dong Son") == set()
+
+
+def test_an_excluded_phrase_is_excluded_without_accents_too() -> None:
+    locality = Locality(
+        id="L2", name="Vạn Ninh", province="Khánh Hòa", exclude=("nước mắm Vạn Giã",)
+    )
+    matcher = matcher_for((locality,))
+    assert found(matcher, "nuoc mam Van Gia ngon nhat") == set()
+    assert found(matcher, "lu o Van Gia ngap sau") == {"L2"}
