@@ -440,6 +440,8 @@ class Matcher:
                 and ("," in gap or _joins_entries(gap))
             )
 
+        contexts: dict[tuple[int, int], _Around] = {}
+
         def score_all(rejected: set[tuple[int, int]]) -> tuple[list[Mention], set[tuple[int, int]]]:
             mentions, placed_elsewhere = [], set()
             for start, end, variant, span in located:
@@ -455,12 +457,14 @@ class Matcher:
                     and key not in other[2]
                     and other[:2] not in rejected
                 ]
-                context = _Around(
-                    raw=text,
-                    span=span,
-                    before=_words_before(text, span[0]),
-                    runs_on=not headline and _inside_longer_name(text, span, place_edges),
-                )
+                context = contexts.get(span)
+                if context is None:  # one per span: many localities may share a name
+                    context = contexts[span] = _Around(
+                        raw=text,
+                        span=span,
+                        before=_words_before(text, span[0]),
+                        runs_on=not headline and _inside_longer_name(text, span, place_edges),
+                    )
                 written = unicodedata.normalize("NFC", surface)
                 around = [w for w in present if not entry_elsewhere(w, span, variant.locality)]
                 score, reason = self._score(
@@ -1127,6 +1131,7 @@ def _capitalised_mid_sentence(text: str, span: tuple[int, int]) -> bool:
     return capitalised * 2 < len(letters)
 
 
+@lru_cache(maxsize=8)  # asked once per hit, about the same few texts
 def _has_case(text: str) -> bool:
     return any(c.islower() for c in text) and any(c.isupper() for c in text)
 
@@ -1209,11 +1214,16 @@ def _words_before(text: str, start: int, count: int = 3) -> list[str]:
     A cue such as "tên" (name) or "đường" (street) only counts when nothing separates it from
     the name: in "trùng tên: Vạn Ninh" the colon ends the cue's reach.
     """
+    return list(_clause_before(text, start)[-count:])
+
+
+@lru_cache(maxsize=256)  # each hit asks up to three times, and many hits share a span
+def _clause_before(text: str, start: int) -> tuple[str, ...]:
     window = unicodedata.normalize("NFC", text[max(0, start - 40) : start])
     breaks = list(_CLAUSE_BREAK.finditer(window))
     if breaks:
         window = window[breaks[-1].end() :]
-    return _WORD.findall(normalize(window))[-count:]
+    return tuple(_WORD.findall(normalize(window)))
 
 
 _UNIT_PREFIXES: dict[str, str] = {}
@@ -1269,13 +1279,12 @@ def _longest_per_locality(
     """Drop a hit inside a longer hit of the same locality ("Đức Phổ" in "thị xã Đức Phổ")."""
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     kept: list[tuple[int, int, _Variant]] = []
+    kept_of: dict[str, list[tuple[int, int, _Variant]]] = defaultdict(list)
     for start, end, v in hits:
-        if any(
-            k[2].locality == v.locality and k[0] <= start and end <= k[1] and k != (start, end, v)
-            for k in kept
-        ):
+        if any(k[0] <= start and end <= k[1] and k != (start, end, v) for k in kept_of[v.locality]):
             continue
         kept.append((start, end, v))
+        kept_of[v.locality].append((start, end, v))
     # One hit per (span, locality): the strongest variant.
     best: dict[tuple[int, int, str], tuple[int, int, _Variant]] = {}
     for hit in kept:
