@@ -432,7 +432,7 @@ def eval_group() -> None:
 @eval_group.command("places")
 @click.option(
     "--split",
-    type=click.Choice(["test", "dev", "dev2", "dev3", "dev4", "dev5", "dev6"]),
+    type=click.Choice(["test", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7"]),
     default="test",
     show_default=True,
 )

@@ -98,6 +98,7 @@ _NOT_A_PLACE_BEFORE = {
     "họ tên",
     "biệt danh",
     "sinh nhật",  # "chúc mừng sinh nhật Quế Minh 18 tuổi"
+    *(f"sinh nhật {title}" for title in ("anh", "chị", "em", "bạn", "cô", "chú", "bác", "bé")),
     "birthday",
     "nickname",
     "mr",
@@ -138,6 +139,7 @@ _NOT_A_PLACE_BEFORE = {
 # folded ("ten", "pho") is too often another word, two or more are not.
 _NOT_A_PLACE_BEFORE |= {fold(w) for w in _NOT_A_PLACE_BEFORE if " " in w}
 
+_FOLDED_CUES_KEPT = {"ho", "nui", "thac", "suoi", "vinh", "dao", "bien", "bai", "cang"}
 # Landscape words: what follows is a place ("hồ Ba Bể", "bãi Đại Lãnh", "cảng Mỹ Á").
 _PLACE_BEFORE = {
     "hồ",
@@ -178,7 +180,9 @@ _PLACE_BEFORE = {
     "đồng hương",
     "quê",
 }
-_PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE}
+# Without accents a one-syllable cue is too often another word ("song" is sống, to live;
+# "ban" is bạn, a friend; "mien" is miền): only those that stay landscape words count.
+_PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE if " " in w or fold(w) in _FOLDED_CUES_KEPT}
 # English puts the landscape word after: "Ba Be Lake", "Sa Huynh beach".
 _PLACE_AFTER = {"lake", "beach", "port", "pass", "river", "bay", "island", "market", "village"}
 
@@ -378,6 +382,8 @@ class Matcher:
         hits = _longest_per_locality(hits)
         # Context words with their spans; outlet provinces count as if written far away.
         present: list[tuple[str, int, int]] = [(normalize(p), -1, -1) for p in outlet_provinces]
+        common = common_words()
+        caseful = _has_case(text)
         if len(self._context):
             for haystack, accented in ((norm, True), (folded, False)):
                 for end_index, length in self._context.iter(haystack):
@@ -395,6 +401,16 @@ class Matcher:
                     key = haystack[start : end_index + 1]
                     if _written_as_common_words(surface, text, self._landmark_capitals.get(key)):
                         continue  # "khánh thành", "học sinh": words, not the places so named
+                    if (
+                        key in common.folded  # so written without accents
+                        and self._signals.get(key, ("", frozenset(), 0))[::2] == ("unit", 2)
+                        and not _capitalised_mid_sentence(
+                            text, (offsets[start], _end_offset(text, offsets, end_index + 1))
+                        )
+                    ):
+                        # "cong bang, van minh": words that lost their accents, unlike the
+                        # towns and districts that place a text ("nha trang", "tam duong").
+                        continue
                     if not all(c.isalpha() or c.isspace() for c in surface):
                         continue  # "Vạn Ninh (Khánh Hòa)" does not name a "Ninh Khánh"
                     # Kept in the original text's coordinates: punctuation is distance.
@@ -421,7 +437,18 @@ class Matcher:
         owned = _bracketed_after_names(text, present, {e for *_, (_, e) in located} | place_edges)
         spans: dict[str, list[tuple[int, int, str | None]]] = defaultdict(list)
         for start, end, variant, (s_start, s_end) in located:
-            spans[variant.locality].append((s_start, s_end, folded[start:end]))
+            key = folded[start:end]
+            # "cong bang van minh": two everyday words do not place each other (a commune's
+            # name; a town's or a district's still does).
+            unit = self._scopes[variant.locality].units.get(variant.unit or "")
+            weak = (
+                not variant.accented
+                and (key in common.folded or not caseful)
+                and unit is not None
+                and unit.level == "commune"
+            )
+            sibling = None if weak else key
+            spans[variant.locality].append((s_start, s_end, sibling))
         watched_spans = {span for *_, span in located}
         spans_of = {loc: {(a, b) for a, b, _ in group} for loc, group in spans.items()}
 
@@ -604,15 +631,19 @@ class Matcher:
         bare = not (v.typed or v.alias)
         if bare and not support and score > UNSUPPORTED + 0.2:
             words = common_words()
-            if (
-                not v.accented
-                and v.key in words.folded
-                and not _capitalised_mid_sentence(around.raw, span)
-                and not _english(around.raw)
-            ):
+            plain = not v.accented and not _capitalised_mid_sentence(around.raw, span)
+            if plain and v.key in words.folded and not _english(around.raw):
                 # Other words drop their accents into this spelling ("chờ đón" → "cho don",
                 # "Nguyễn Văn Ninh" → "van ninh"): alone it stays weak.
                 return UNACCENTED_UNSUPPORTED + 0.25, reason + " (unaccented, also a word)"
+            if plain and unit is not None and unit.level == "commune" and not _has_case(text):
+                # Commune names are made of everyday syllables ("yen binh", "dong tam hiep
+                # luc", "don phong 302"): in chat without accents or case, the letters alone
+                # do not make one a place. Towns and districts keep their weight.
+                return (
+                    UNACCENTED_UNSUPPORTED + 0.25,
+                    reason + " (unaccented commune name, text without case)",
+                )
             if v.accented and v.key in words.lowercase and not _has_case(text):
                 # In text without case "hòa bình" may be peace rather than the province.
                 return UNSUPPORTED + 0.15, reason + " (also a word, text without case)"
@@ -884,7 +915,10 @@ class CommonWords:
 @lru_cache(maxsize=1)
 def common_words() -> CommonWords:
     data = json.loads(_COMMON_WORDS.read_text(encoding="utf-8"))
-    return CommonWords(frozenset(data["lowercase"]), frozenset(data["folded"]))
+    lowercase = frozenset(data["lowercase"])
+    # Without accents a word keeps its letters only: "cong bang" is công bằng (fairness)
+    # as surely as "chờ đón" gives "cho don".
+    return CommonWords(lowercase, frozenset(data["folded"]) | {fold(w) for w in lowercase})
 
 
 _COMMON_WORDS = Path(__file__).parent / "data" / "common_words.json"
@@ -1185,6 +1219,8 @@ def _inside_phrase(text: str, start: int, end: int, phrase: str) -> bool:
 
 # A business named after a place: "quán bún bò Phổ Quang", "Công ty CP Xây dựng Quế Minh".
 _BUSINESS = {"quán", "nhà hàng", "công ty", "cửa hàng", "khách sạn", "homestay", "tiệm", "hãng"}
+# Clubs named after a place play elsewhere as often as at home: "FC Ba Bể ở Cầu Giấy".
+_BUSINESS |= {"fc", "clb", "câu lạc bộ"}
 
 
 def _named_business(before: list[str]) -> bool:
@@ -1610,9 +1646,12 @@ def _unit_variants(
             yield _Variant(
                 locality_id, unit.code, folded, False, False, bool(outside_folded) or person
             )
-            if " " in folded:  # hashtags: #SaHuynh, #ducpho
+            if " " in folded:  # hashtags: #SaHuynh, #ducpho, #ĐứcPhổ
                 joined = folded.replace(" ", "")
                 yield _Variant(locality_id, unit.code, joined, False, False, bool(outside_folded))
+                yield _Variant(
+                    locality_id, unit.code, spelled.replace(" ", ""), True, False, bool(outside)
+                )
         for word in typed_words:
             prefix = normalize(word).rstrip(".")
             separators = (" ",) if word == unit.type else (" ", ". ", ".")

@@ -354,3 +354,48 @@ def test_an_excluded_phrase_is_excluded_without_accents_too() -> None:
     matcher = matcher_for((locality,))
     assert found(matcher, "nuoc mam Van Gia ngon nhat") == set()
     assert found(matcher, "lu o Van Gia ngap sau") == {"L2"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xa hoi cong bang, van minh",  # Công Bằng and Văn Minh are communes of Bắc Kạn
+        "chi muon ve que song yen binh, ko bon chen nua",
+        "ca lop dong tam hiep luc thi chac chan qua mon",
+        "chi oi don phong 302 giup em",
+        "binh luc binh nay cam hoa dep lam",
+    ],
+)
+def test_commune_names_typed_without_accents_or_case_are_words_until_placed(
+    matcher: Matcher, text: str
+) -> None:
+    assert found(matcher, text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lu o cong bang, pac nam ngap sau", {"L4"}),  # placed by its district
+        ("Lũ ở Cong Bang, Pac Nam", {"L4"}),  # capitalised: a name
+        ("cuoi tuan di ho ba be choi", {"L4"}),
+        ("tu nha trang ra van gia mat 1 tieng", {"L2"}),  # a town still places the text
+    ],
+)
+def test_placed_or_capitalised_unaccented_names_still_count(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#ĐứcPhổ #QuảngNgãi cứu trợ bà con vùng lũ", {"L3"}),
+        ("Đội bóng FC Ba Bể ở Cầu Giấy tuyển thủ môn", set()),
+        ("chuc mung sinh nhat chi Que Minh nha", set()),
+    ],
+)
+def test_accented_hashtags_clubs_and_birthday_wishes(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected

@@ -257,6 +257,7 @@ LATER_DEV = {
     "places_dev4.jsonl": "d4",
     "places_dev5.jsonl": "d5",
     "places_dev6.jsonl": "d6",
+    "places_dev7.jsonl": "d7",
 }
 ALL_FILES = (*SPLITS, *LATER_DEV)
 DEV2_MINIMUMS = {
