@@ -582,7 +582,7 @@ class Matcher:
                 return 0.0, "the context points to a namesake elsewhere (bracketed place)"
             return UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere (bracketed)"
         unit = scope.units.get(v.unit or "")
-        name_key = fold(normalize(unit.name)) if unit else _bare_key(v)  # without "phường"
+        name_key = _folded(unit.name) if unit else _bare_key(v)  # without "phường"
         if v.shared and self._held_elsewhere(scope, name_key, around.raw, span[1]):
             # "Xuân Sơn, Tân Sơn": the unit that holds the namesake is written right after.
             return 0.0, "the context points to a namesake elsewhere (the unit holding it follows)"
@@ -662,7 +662,7 @@ class Matcher:
         match = _HOLDER_AFTER.match(unicodedata.normalize("NFC", raw[end : end + 60]))
         if match is None:
             return False
-        words = _WORD.findall(fold(normalize(match.group(1))))
+        words = _WORD.findall(_folded(match.group(1)))
         district_word = False
         while words and (_unit_word(words[:2]) or _unit_word(words[:1])):
             written = _unit_word(words[:2]) or _unit_word(words[:1])
@@ -889,7 +889,12 @@ _NAME_OK_BEFORE = {"ubnd", "hđnd", "tp", "tx", "tt", "huyện", "tỉnh", "xã"
 
 
 def _bare_key(v: _Variant) -> str:
-    return fold(v.key) if v.accented else v.key
+    return _folded(v.key) if v.accented else v.key
+
+
+@lru_cache(maxsize=1 << 16)  # asked for every hit, about a few thousand names
+def _folded(name: str) -> str:
+    return fold(name)
 
 
 # Vietnamese letters to their unaccented base, one character to one (offsets stay aligned).
