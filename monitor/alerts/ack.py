@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor import settings
@@ -48,11 +48,14 @@ def ack_url(alert_id: int, key: bytes) -> str:
 
 
 def acknowledge(session: Session, alert_id: int, now: datetime) -> bool:
-    """Mark the alert (and the alert an escalation was about) acknowledged; False if unknown."""
+    """Mark the alert acknowledged, with the alert an escalation was about or the alerts a
+    summary folded; False if unknown."""
     alert = session.get(Alert, alert_id)
     if alert is None:
         return False
     ids = [alert.id] + ([alert.parent_id] if alert.kind == "escalation" and alert.parent_id else [])
+    if alert.kind == "summary":
+        ids += session.scalars(select(Alert.id).where(Alert.parent_id == alert.id)).all()
     session.execute(
         update(Alert)
         .where(Alert.id.in_(ids), Alert.acked_at.is_(None))

@@ -49,7 +49,16 @@ class Composer:
         if alert.kind == "summary":
             ids = [int(str(i)) for i in _list(alert.snapshot.get("alert_ids"))]
             rows = session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id))
-            views = [self.story_view(session, row) for row in rows if row.story_id is not None]
+            folded = list(rows)
+            views = [self.story_view(session, row) for row in folded if row.story_id is not None]
+            # An urgent alert folded into the summary must still be acknowledgeable: the
+            # summary's own link acknowledges everything it holds.
+            urgent = any(row.severity == "urgent" for row in folded)
+            summary_ack = (
+                ack_url(alert.id, secret_key(self.data_dir))
+                if urgent and alert.channel == "email"
+                else None
+            )
             return render.render_summary(
                 alert.id,
                 office.id,
@@ -59,6 +68,7 @@ class Composer:
                 sender=self.sender,
                 window_minutes=int(str(alert.snapshot.get("window_minutes", 60))),
                 summarised_ids=ids,
+                ack_url=summary_ack,
             )
         about = alert
         if alert.kind == "escalation" and alert.parent_id is not None:

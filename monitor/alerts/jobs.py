@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from monitor.config.models import Config, Office
 from monitor.storage.models import Alert
@@ -84,16 +84,36 @@ def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
     for office in config.offices:
         if not office.escalation_email:
             continue
-        late = session.scalars(
-            select(Alert).where(
+        late = list(
+            session.scalars(
+                select(Alert).where(
+                    Alert.office_id == office.id,
+                    Alert.channel == "email",
+                    Alert.kind.in_(("alert", "update")),
+                    Alert.severity == "urgent",
+                    Alert.status == "sent",
+                    Alert.acked_at.is_(None),
+                    Alert.escalated_at.is_(None),
+                    Alert.sent_at <= now - timedelta(minutes=office.escalate_after_minutes),
+                )
+            )
+        )
+        # An urgent alert folded into a rate-limit summary counts from the summary's sending.
+        summary = aliased(Alert)
+        late += session.scalars(
+            select(Alert)
+            .join(summary, Alert.parent_id == summary.id)
+            .where(
                 Alert.office_id == office.id,
                 Alert.channel == "email",
                 Alert.kind.in_(("alert", "update")),
                 Alert.severity == "urgent",
-                Alert.status == "sent",
+                Alert.status == "summarised",
                 Alert.acked_at.is_(None),
                 Alert.escalated_at.is_(None),
-                Alert.sent_at <= now - timedelta(minutes=office.escalate_after_minutes),
+                summary.kind == "summary",
+                summary.status == "sent",
+                summary.sent_at <= now - timedelta(minutes=office.escalate_after_minutes),
             )
         ).all()
         for alert in late:

@@ -233,10 +233,12 @@ def render_summary(
     sender: str | None,
     window_minutes: int,
     summarised_ids: Sequence[int],
+    ack_url: str | None = None,
 ) -> OutgoingMessage:
     """Return one message standing for the alerts held back when a burst exceeded the rate limit.
 
-    ``summarised_ids`` are the held alerts' ids; they go into ``X-Monitor-Summarised``.
+    ``summarised_ids`` are the held alerts' ids; they go into ``X-Monitor-Summarised``. An
+    ``ack_url`` (when an urgent alert is among them) acknowledges them all.
     """
     window = _minutes(window_minutes)
     subject = f"[TỔNG HỢP] {len(stories)} tin được gắn cờ trong {window}"
@@ -253,8 +255,10 @@ def render_summary(
         ),
         _Bullets(tuple(_story_line(story) for story in ordered)),
         _Note(TOPIC_REMINDER),
-        _footer(alert_id),
     ]
+    if ack_url:
+        blocks.append(_Action("Xác nhận đã nhận các tin khẩn trong thư này", _link(ack_url)))
+    blocks.append(_footer(alert_id))
     headers = _headers(alert_id, "summary", office_id)
     headers["X-Monitor-Summarised"] = ",".join(str(i) for i in summarised_ids)
     if stories:
@@ -263,6 +267,7 @@ def render_summary(
         **_payload_head(alert_id, "summary", office_id, office_name, subject),
         "window_minutes": window_minutes,
         "summarised_alert_ids": list(summarised_ids),
+        "ack_url": ack_url,
         "stories": [_story_summary(story) for story in ordered],
     }
     return _message(
