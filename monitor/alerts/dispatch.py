@@ -18,8 +18,9 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -251,15 +252,16 @@ def _describe(err: Exception) -> str:
 def plan(session: Session, config: Config, now: datetime) -> tuple[int, int]:
     """Hold routine rows in quiet hours, fold bursts into summaries; ``(held, summarised)``."""
     held = summarised = 0
+    zone = ZoneInfo(config.schedule.timezone)
     for office in config.offices:
-        held += _quiet(session, office, now)
+        held += _quiet(session, office, now, zone)
         for channel in ("email", "webhook"):
             summarised += _rate_limit(session, office, channel, now)
     return held, summarised
 
 
-def _quiet(session: Session, office: Office, now: datetime) -> int:
-    until = quiet_until(office, now)
+def _quiet(session: Session, office: Office, now: datetime, zone: tzinfo) -> int:
+    until = quiet_until(office, now, zone)
     if until is None:
         return 0
     held = session.execute(
@@ -277,11 +279,12 @@ def _quiet(session: Session, office: Office, now: datetime) -> int:
     return int(held.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def quiet_until(office: Office, now: datetime) -> datetime | None:
-    """The UTC end of the office's quiet hours when ``now`` falls inside them, else None."""
+def quiet_until(office: Office, now: datetime, zone: tzinfo = LOCAL_ZONE) -> datetime | None:
+    """The UTC end of the office's quiet hours (read in ``zone``, the schedule's timezone)
+    when ``now`` falls inside them, else None."""
     if office.quiet_hours is None:
         return None
-    local = now.astimezone(LOCAL_ZONE)
+    local = now.astimezone(zone)
     start, end = (time.fromisoformat(t) for t in office.quiet_hours)
     current = local.time()
     inside = start <= current < end if start < end else current >= start or current < end

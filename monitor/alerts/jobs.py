@@ -6,7 +6,8 @@ running a job twice, or on two machines, or again after downtime, makes no secon
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -19,9 +20,12 @@ from monitor.timefmt import LOCAL_ZONE
 DIGEST_GRACE = timedelta(hours=6)
 
 
-def digest_due(office: Office, now: datetime) -> tuple[str, datetime] | None:
-    """``(local date, UTC digest time)`` of today's digest when it is due and not too late."""
-    local = now.astimezone(LOCAL_ZONE)
+def digest_due(
+    office: Office, now: datetime, zone: tzinfo = LOCAL_ZONE
+) -> tuple[str, datetime] | None:
+    """``(local date, UTC digest time)`` of today's digest when it is due and not too late;
+    the digest time is read in ``zone``, the schedule's timezone."""
+    local = now.astimezone(zone)
     at = time.fromisoformat(office.digest_time)
     scheduled = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
     if local < scheduled:
@@ -34,8 +38,9 @@ def digest_due(office: Office, now: datetime) -> tuple[str, datetime] | None:
 def make_digests(session: Session, config: Config, now: datetime) -> list[Alert]:
     """Write the digest row of every office whose digest time has come; at most once a day."""
     made = []
+    zone = ZoneInfo(config.schedule.timezone)
     for office in config.offices:
-        due = digest_due(office, now)
+        due = digest_due(office, now, zone)
         if due is None or not office.emails:
             continue
         day, until = due

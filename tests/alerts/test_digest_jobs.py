@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -115,6 +116,25 @@ def test_running_the_digest_job_again_the_same_day_makes_no_second_digest(
     mornings = [d for d in digests(factory) if d.office_id == "vhtt"]
     assert [d.snapshot["day"] for d in mornings] == ["2026-11-22", "2026-11-23"]
     assert mornings[1].snapshot["since"] == mornings[0].snapshot["until"]
+
+
+def test_digest_times_and_quiet_hours_follow_the_schedule_timezone(
+    factory: sessionmaker[Session],
+) -> None:
+    """``schedule.timezone`` is the zone office times are written in (Vietnam by default)."""
+    from dataclasses import replace
+
+    from monitor.alerts.dispatch import quiet_until
+    from monitor.config.models import Schedule
+
+    config = replace(config_of(DEFAULT), schedule=Schedule(timezone="Asia/Tokyo"))
+    tokyo_0730 = datetime(2026, 11, 21, 22, 30, tzinfo=UTC)  # UTC+9
+    assert run_job(factory, config, tokyo_0730 - timedelta(minutes=1)) == []
+    assert len(run_job(factory, config, tokyo_0730)) == 1
+    night = office("vhtt", quiet_hours=("22:00", "06:00"))
+    assert quiet_until(night, tokyo_0730 - timedelta(hours=3), ZoneInfo("Asia/Tokyo")) == (
+        tokyo_0730 - timedelta(hours=1, minutes=30)
+    )
 
 
 def test_the_database_refuses_a_second_digest_for_the_same_office_and_day(
