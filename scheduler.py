@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import click
+import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +41,8 @@ from monitor.storage.lease import Lease, LeaseHeld
 from monitor.storage.models import Source
 from monitor.storage.repo import sync_sources
 from monitor.topics.stage import TopicClassifier, classify_pending
+from monitor.web.app import create_app
+from monitor.web.server import bind, make_server, parse_listen
 
 log = logging.getLogger("monitor.scheduler")
 
@@ -107,6 +110,7 @@ async def _serve(
             dispatcher=dispatcher,
         )
         scheduler.start()
+        web = None if crawl_only else start_web(factory)
         click.echo(
             f"Media Monitor running: {len(sources)} sources from {config.path}; "
             "first fetches within seconds. `monitor sources` shows their state. Ctrl-C stops."
@@ -115,11 +119,35 @@ async def _serve(
             await stop.wait()
         finally:
             scheduler.shutdown(wait=False)
+            if web is not None:
+                server, serving = web
+                server.should_exit = True
+                await serving
             # Let crawls in flight finish writing; they are short and transactional.
             running = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if running:
                 await asyncio.wait(running, timeout=10)
             click.echo("Media Monitor stopped.")
+
+
+def start_web(factory: sessionmaker[Session]) -> tuple[uvicorn.Server, asyncio.Task[None]] | None:
+    """Serve acknowledgement links on MONITOR_WEB_LISTEN; a taken port is said, not fatal."""
+    try:
+        listen = parse_listen(settings.get("MONITOR_WEB_LISTEN") or "off")
+        if listen is None:
+            return None
+        sock = bind(*listen)
+    except (ValueError, OSError) as err:
+        click.echo(f"Web page for acknowledgement links not started: {err}", err=True)
+        return None
+    server = make_server(create_app(factory, settings.data_dir()), *listen)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    host, port = listen
+    click.echo(
+        f"Acknowledgement links served on http://{host}:{port} "
+        f"(emails link to {settings.get('MONITOR_PUBLIC_URL')})."
+    )
+    return server, serving
 
 
 def build_scheduler(

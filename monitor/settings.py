@@ -67,6 +67,12 @@ SETTINGS: list[Setting] = [
         "Address officers reach the service at; acknowledgement links in emails start with it.",
     ),
     Setting(
+        "MONITOR_WEB_LISTEN",
+        "127.0.0.1:8080",
+        "HOST:PORT where `monitor run` serves acknowledgement links (and later the review "
+        "desk); off disables it.",
+    ),
+    Setting(
         "MONITOR_TEST_POSTGRES_URL",
         None,
         "Tests only: PostgreSQL URL for the postgres-marked tests.",
