@@ -89,18 +89,18 @@ def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
     for office in config.offices:
         if not office.escalation_email:
             continue
+        due = now - timedelta(minutes=office.escalate_after_minutes)
+        unanswered = (
+            Alert.office_id == office.id,
+            Alert.channel == "email",
+            Alert.kind.in_(("alert", "update")),
+            Alert.severity == "urgent",
+            Alert.acked_at.is_(None),
+            Alert.escalated_at.is_(None),
+        )
         late = list(
             session.scalars(
-                select(Alert).where(
-                    Alert.office_id == office.id,
-                    Alert.channel == "email",
-                    Alert.kind.in_(("alert", "update")),
-                    Alert.severity == "urgent",
-                    Alert.status == "sent",
-                    Alert.acked_at.is_(None),
-                    Alert.escalated_at.is_(None),
-                    Alert.sent_at <= now - timedelta(minutes=office.escalate_after_minutes),
-                )
+                select(Alert).where(*unanswered, Alert.status == "sent", Alert.sent_at <= due)
             )
         )
         # An urgent alert folded into a rate-limit summary counts from the summary's sending.
@@ -109,16 +109,11 @@ def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
             select(Alert)
             .join(summary, Alert.parent_id == summary.id)
             .where(
-                Alert.office_id == office.id,
-                Alert.channel == "email",
-                Alert.kind.in_(("alert", "update")),
-                Alert.severity == "urgent",
+                *unanswered,
                 Alert.status == "summarised",
-                Alert.acked_at.is_(None),
-                Alert.escalated_at.is_(None),
                 summary.kind == "summary",
                 summary.status == "sent",
-                summary.sent_at <= now - timedelta(minutes=office.escalate_after_minutes),
+                summary.sent_at <= due,
             )
         ).all()
         for alert in late:

@@ -26,6 +26,7 @@ from tests.alerts.flagged import (
     ack_link,
     at,
     flag,
+    kinds,
     make_dispatcher,
     office,
     rows,
@@ -268,17 +269,17 @@ async def test_the_ack_command_refuses_a_forged_link_and_accepts_the_emailed_one
     engine.dispose()
 
 
-async def test_an_urgent_alert_delivered_inside_a_summary_is_still_escalated(
-    sqlite_factory: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
-) -> None:
-    """Once normal alerts have used the hour's allowance, the next urgent alert goes out in a
-    summary; unacknowledged there, it must reach the escalation address."""
+async def fold_an_urgent_alert(
+    factory: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
+) -> tuple[Config, int, datetime]:
+    """Two normal alerts use a busy office's hourly allowance of two; the urgent alert that
+    follows is folded into a summary, which is sent. ``(config, urgent alert id, its time)``."""
     busy = office("congan", min_severity="normal", max_per_hour=2, escalation_email="truc@x.org")
     config = config_of(busy)
-    setup_sources(sqlite_factory, config)
+    setup_sources(factory, config)
     for report in ("sap-cau", "ton-giao"):
         flag(
-            sqlite_factory,
+            factory,
             config,
             report,
             FLAGGED,
@@ -286,14 +287,24 @@ async def test_an_urgent_alert_delivered_inside_a_summary_is_still_escalated(
             scores={"distortion": 0.6},
             source=LOCAL,
         )
-    d = make_dispatcher(sqlite_factory, config, smtp_server.channel(), tmp_path, at(FLAGGED))
+    d = make_dispatcher(factory, config, smtp_server.channel(), tmp_path, at(FLAGGED))
     assert (await d.run_once()).sent == 2
     urgent_at = FLAGGED + timedelta(minutes=10)
-    urgent = flag_urgent(sqlite_factory, config, urgent_at)
+    urgent = flag_urgent(factory, config, urgent_at)
     d.clock = at(urgent_at)
     assert (await d.run_once()).summarised == 1
-    (folded,) = rows(sqlite_factory, Alert.id == urgent)
+    await d.run_once()  # the summary row goes out on the pass after it is made
+    (folded,) = rows(factory, Alert.id == urgent)
     assert folded.status == "summarised"
+    assert kinds(smtp_server.received)[-1] == "summary"
+    return config, urgent, urgent_at
+
+
+async def test_an_urgent_alert_delivered_inside_a_summary_is_still_escalated(
+    sqlite_factory: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """Unacknowledged in the summary that carried it, it reaches the escalation address."""
+    config, _urgent, urgent_at = await fold_an_urgent_alert(sqlite_factory, smtp_server, tmp_path)
     made = run_escalation(sqlite_factory, config, urgent_at + timedelta(hours=1))
     assert [e.recipients for e in made] == [["truc@x.org"]]
 
@@ -303,28 +314,8 @@ async def test_the_summary_link_acknowledges_the_urgent_alerts_it_holds(
 ) -> None:
     """The summary that carries an urgent alert has its own signed link; followed, it
     acknowledges everything folded into it, so nothing is escalated."""
-    busy = office("congan", min_severity="normal", max_per_hour=2, escalation_email="truc@x.org")
-    config = config_of(busy)
-    setup_sources(sqlite_factory, config)
-    for report in ("sap-cau", "ton-giao"):
-        flag(
-            sqlite_factory,
-            config,
-            report,
-            FLAGGED,
-            topics=["distortion"],
-            scores={"distortion": 0.6},
-            source=LOCAL,
-        )
-    d = make_dispatcher(sqlite_factory, config, smtp_server.channel(), tmp_path, at(FLAGGED))
-    await d.run_once()
-    urgent_at = FLAGGED + timedelta(minutes=10)
-    urgent = flag_urgent(sqlite_factory, config, urgent_at)
-    d.clock = at(urgent_at)
-    await d.run_once()
-    await d.run_once()  # the summary row is sent on the pass after it is made
-    summary = smtp_server.received[-1]
-    linked_id, given = ack_link(summary)
+    config, urgent, urgent_at = await fold_an_urgent_alert(sqlite_factory, smtp_server, tmp_path)
+    linked_id, given = ack_link(smtp_server.received[-1])
     assert linked_id != urgent  # the summary's own id
     assert verify(linked_id, given, secret_key(tmp_path))
     with transaction(sqlite_factory) as session:
