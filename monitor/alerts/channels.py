@@ -29,6 +29,8 @@ import socket
 import ssl
 import tempfile
 from datetime import UTC, datetime
+from email.header import Header
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, cast
@@ -48,9 +50,33 @@ if TYPE_CHECKING:
 SmtpTls = Literal["none", "starttls", "ssl"]
 
 DEFAULT_SENDER = f"Media Monitor <monitor@{DEFAULT_DOMAIN}>"
+
+
+class _EncodedSubject(UnstructuredHeader, BaseHeader):
+    """A Subject folded by the older ``email.header`` encoder, which keeps every space.
+
+    The policy folder of Python 3.11 (CPython gh-92081, fixed in 3.12.5 and 3.13, whose fix
+    needed another in 2026, gh-144156) can write the space between two words as the folding
+    whitespace between two encoded-words, which RFC 2047 tells mail clients to ignore: "ở Đức
+    Phổ là sai sự thật" arrived as "ở Đức Phổlà sai sự thật", in about one long Vietnamese
+    subject in five. The older encoder writes the spaces inside the encoded-words.
+    """
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        value = str(self)
+        if value.isascii():
+            return super().fold(policy=policy)
+        encoded = Header(
+            value, "utf-8", maxlinelen=policy.max_line_length, header_name=self.name
+        ).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", _EncodedSubject)
 # Content-Transfer-Encoding picked from 7bit, quoted-printable and base64 only: an 8bit body needs
 # 8BITMIME from every relay on the way, which old intranet relays do not always offer.
-MAIL_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+MAIL_POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_HEADERS)
 _TLS_WORDS: dict[SmtpTls, tuple[str, str]] = {
     "none": ("không mã hóa", "unencrypted"),
     "starttls": ("STARTTLS", "STARTTLS"),
