@@ -6,7 +6,6 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,11 +73,6 @@ OFFICES = (
         min_severity="normal",
     ),
 )
-
-
-@pytest.fixture(scope="module")
-def classifier(tmp_path_factory: pytest.TempPathFactory) -> TopicClassifier:
-    return TopicClassifier.load(tmp_path_factory.mktemp("data"), None)
 
 
 def sources_on(
