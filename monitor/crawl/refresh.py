@@ -35,6 +35,7 @@ from monitor.storage.repo import (
     apply_source_config,
     content_hash,
     ensure_outlet,
+    guess_origin,
     insert_ignoring_conflicts,
     outlet_key_for_url,
     source_outlet_key,
@@ -461,8 +462,7 @@ def _outlet_ids(
             session,
             key=c.outlet_key,
             name=p.outlet_name or c.outlet_key,
-            # Vietnamese press is licensed under .vn; an unknown publisher elsewhere is foreign.
-            origin="domestic" if c.outlet_key.endswith(".vn") else "foreign",
+            origin=guess_origin(c.outlet_key),
             language=p.language or source.language,
             type_="press",
         ).id

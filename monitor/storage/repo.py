@@ -55,6 +55,20 @@ def outlet_key_for_url(url: str) -> str:
     return host.removeprefix("www.")
 
 
+# Vietnamese press is licensed under .vn; these few licensed outlets live elsewhere.
+DOMESTIC_ELSEWHERE = ("vnexpress.net", "baomoi.com")
+
+
+def guess_origin(outlet_key: str) -> str:
+    """ "domestic" or "foreign" for a publisher the config does not list (a Google News
+    result, a repost): .vn and the known exceptions are domestic, the rest foreign."""
+    host = outlet_key.lower()
+    domestic = host.endswith(".vn") or any(
+        host == d or host.endswith("." + d) for d in DOMESTIC_ELSEWHERE
+    )
+    return "domestic" if domestic else "foreign"
+
+
 def source_outlet_key(cfg: SourceConfig) -> str:
     """The outlet a source's own items belong to: its host (a search feed has no outlet)."""
     if cfg.kind == "google_news":
