@@ -15,7 +15,7 @@ import random
 import signal
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -169,11 +169,17 @@ def build_scheduler(
     )
     now = datetime.now(UTC)
     matcher = matcher_for(config.localities) if config.localities else None
+
+    def wake_dispatch() -> None:
+        """New items may have written alerts: send them now, not at the next minute."""
+        scheduler.modify_job("dispatch", next_run_time=datetime.now(UTC))
+
+    wake = wake_dispatch if dispatcher is not None else None
     for source in sources:
         scheduler.add_job(
             crawl_if_due,
             IntervalTrigger(seconds=source.interval_seconds, jitter=config.schedule.jitter_seconds),
-            args=[factory, fetcher, source, matcher, classifier, alerts],
+            args=[factory, fetcher, source, matcher, classifier, alerts, wake],
             id=f"crawl:{source.id}",
             name=f"crawl {source.id}",
             coalesce=True,
@@ -285,14 +291,18 @@ async def crawl_if_due(
     matcher: Matcher | None = None,
     classifier: TopicClassifier | None = None,
     alerts: AlertStage | None = None,
+    on_new: Callable[[], None] | None = None,
 ) -> bool:
-    """Crawl unless the source is backing off after errors or a Retry-After; True if it ran."""
+    """Crawl unless the source is backing off after errors or a Retry-After; True if it ran.
+    ``on_new`` is called when the crawl stored new items."""
     now = datetime.now(UTC)
     with factory() as session:
         row = session.get(Source, source.id)
         if row and row.error_count and row.next_fetch_at and row.next_fetch_at > now:
             return False
-    await refresh_source(
+    result = await refresh_source(
         factory, fetcher, source, matcher=matcher, classifier=classifier, alerts=alerts
     )
+    if result.items_new and on_new is not None:
+        on_new()
     return True

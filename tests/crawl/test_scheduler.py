@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config.models import Config, Source
 from monitor.crawl.run import make_fetcher
-from monitor.storage.db import make_engine, make_sessionmaker
+from monitor.storage.db import make_engine, make_sessionmaker, transaction
 from monitor.storage.lease import Lease
 from monitor.storage.models import Item
-from scheduler import build_scheduler
+from monitor.storage.repo import sync_sources
+from scheduler import build_scheduler, crawl_if_due
 from tests.conftest import FIXTURES
 from tests.servers import Routes, file, serve
 
@@ -129,3 +130,27 @@ def test_service_crawls_refuses_a_second_scheduler_and_stops_cleanly(tmp_path: P
     lease.acquire()
     lease.release()
     engine.dispose()
+
+
+async def test_a_crawl_that_stores_new_items_wakes_the_dispatcher_at_once(
+    sqlite_factory: sessionmaker[Session],
+) -> None:
+    """Alerts written by a crawl go out right after it, not up to a minute later; a crawl
+    that finds nothing new does not wake it."""
+    routes = Routes()
+    routes["/feed0.rss"] = file(FEED, "application/rss+xml")
+    woken: list[int] = []
+    with serve(routes) as base:
+        config = _config(base, n=1)
+        (source,) = config.sources
+        async with make_fetcher(config) as fetcher:
+            with transaction(sqlite_factory) as session:
+                sync_sources(session, config)
+            assert await crawl_if_due(
+                sqlite_factory, fetcher, source, on_new=lambda: woken.append(1)
+            )
+            assert woken == [1]
+            assert await crawl_if_due(
+                sqlite_factory, fetcher, source, on_new=lambda: woken.append(1)
+            )
+            assert woken == [1]
