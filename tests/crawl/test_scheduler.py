@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -19,7 +21,7 @@ from monitor.storage.db import make_engine, make_sessionmaker, transaction
 from monitor.storage.lease import Lease
 from monitor.storage.models import Item
 from monitor.storage.repo import sync_sources
-from scheduler import build_scheduler, crawl_if_due
+from scheduler import SteadyInterval, build_scheduler, crawl_if_due
 from tests.conftest import FIXTURES
 from tests.servers import Routes, file, serve
 
@@ -154,3 +156,21 @@ async def test_a_crawl_that_stores_new_items_wakes_the_dispatcher_at_once(
                 sqlite_factory, fetcher, source, on_new=lambda: woken.append(1)
             )
             assert woken == [1]
+
+
+def test_jitter_shifts_each_poll_around_a_fixed_grid_without_lengthening_the_interval() -> None:
+    """A 60 s source with 60 s of jitter is polled every 60 s on average, each poll within
+    the minute after its grid point (APScheduler's own trigger averaged 90 s)."""
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    trigger = SteadyInterval(seconds=60, jitter=60, start_date=start, timezone=UTC)
+    fire = trigger.get_next_fire_time(None, start)
+    fires = [fire]
+    for _ in range(2000):
+        fire = trigger.get_next_fire_time(fire, fire)
+        fires.append(fire)
+    gaps = [(b - a).total_seconds() for a, b in pairwise(fires)]
+    assert all(gap > 0 for gap in gaps)
+    assert 57 < sum(gaps) / len(gaps) < 63
+    for k, moment in enumerate(fires[1:], start=1):
+        offset = (moment - start).total_seconds() - 60 * k
+        assert 0 <= offset < 60
