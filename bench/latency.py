@@ -322,8 +322,8 @@ def report(
     print("clock:           real time, no scaling")
     print(
         f"feed polled:     every {args.poll_seconds} s + up to {jitter} s jitter "
-        f"({len(polls)} polls, mean gap {mean_gap}; APScheduler adds each jitter to the last "
-        "run, so gaps average interval + jitter/2)"
+        f"({len(polls)} polls, mean gap {mean_gap}; each poll falls within the jitter after "
+        "its place on the interval grid)"
     )
     print(f"dispatch:        every {args.dispatch_seconds} s ({dispatch_note})")
     print(
