@@ -123,7 +123,10 @@ async def _serve(
             if web is not None:
                 server, serving = web
                 server.should_exit = True
-                await serving
+                try:
+                    await asyncio.wait_for(serving, timeout=10)
+                except Exception:  # the page must never keep the service from stopping
+                    log.exception("the acknowledgement page did not stop cleanly")
             # Let crawls in flight finish writing; they are short and transactional.
             running = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
             if running:

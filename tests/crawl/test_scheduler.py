@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,8 +80,13 @@ def _write_config(path: Path, base: str) -> None:
     )
 
 
-def _start(config: Path, db: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "MONITOR_DATABASE_URL": db, "MONITOR_LOG_LEVEL": "WARNING"}
+def _start(config: Path, db: str, listen: str = "off") -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "MONITOR_DATABASE_URL": db,
+        "MONITOR_LOG_LEVEL": "WARNING",
+        "MONITOR_WEB_LISTEN": listen,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", "--config", str(config), "run"],
         env=env,
@@ -106,13 +113,17 @@ def test_service_crawls_refuses_a_second_scheduler_and_stops_cleanly(tmp_path: P
         config = tmp_path / "sources.yaml"
         _write_config(config, base)
         db = f"sqlite:///{tmp_path / 'monitor.db'}"
-        first = _start(config, db)
+        with socket.socket() as probe:  # a free port for the acknowledgement page
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        first = _start(config, db, listen=f"127.0.0.1:{port}")
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and routes.hits.get("/feed1.rss", 0) == 0:
                 time.sleep(0.2)
             time.sleep(1.0)
             assert _count_items(db) > 0
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").text == "ok"
 
             second = _start(config, db)
             out, err = second.communicate(timeout=60)
