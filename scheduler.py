@@ -142,14 +142,18 @@ def start_web(factory: sessionmaker[Session]) -> tuple[uvicorn.Server, asyncio.T
             return None
         sock = bind(*listen)
     except (ValueError, OSError) as err:
-        click.echo(f"Web page for acknowledgement links not started: {err}", err=True)
+        click.echo(
+            f"Không mở được trang xác nhận cảnh báo · Acknowledgement page not started: {err}",
+            err=True,
+        )
         return None
     server = make_server(create_app(factory, settings.data_dir()), *listen)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     host, port = listen
+    public = settings.get("MONITOR_PUBLIC_URL")
     click.echo(
-        f"Acknowledgement links served on http://{host}:{port} "
-        f"(emails link to {settings.get('MONITOR_PUBLIC_URL')})."
+        f"Trang xác nhận cảnh báo: http://{host}:{port} (thư dẫn tới {public}) · "
+        f"Acknowledgement links served on http://{host}:{port} (emails link to {public})."
     )
     return server, serving
 
