@@ -484,6 +484,7 @@ class Matcher:
                     and key not in other[2]
                     and other[:2] not in rejected
                 ]
+                written = unicodedata.normalize("NFC", surface)
                 context = contexts.get(span)
                 if context is None:  # one per span: many localities may share a name
                     context = contexts[span] = _Around(
@@ -491,8 +492,9 @@ class Matcher:
                         span=span,
                         before=_words_before(text, span[0]),
                         runs_on=not headline and _inside_longer_name(text, span, place_edges),
+                        lower_case=_written_as_common_words(written, nfc),
+                        business=_named_business(_words_before(text, span[0], 6)),
                     )
-                written = unicodedata.normalize("NFC", surface)
                 around = [w for w in present if not entry_elsewhere(w, span, variant.locality)]
                 score, reason = self._score(
                     norm, folded, start, end, variant, around, written, nfc, context, siblings
@@ -546,12 +548,12 @@ class Matcher:
             haystack, phrase = (norm, phrase) if v.accented else (folded, fold(phrase))
             if _inside_phrase(haystack, start, end, phrase):
                 return 0.0, "excluded phrase"
-        if not v.typed and not v.alias and _written_as_common_words(written, text):
+        if not v.typed and not v.alias and around.lower_case:
             return 0.0, "written in lower case: a common word here, not a place name"
         if not v.typed:
             if any(" ".join(before[-n:]) in _NOT_A_PLACE_BEFORE for n in (1, 2, 3) if before):
                 return 0.0, "a person, street or culture, not the place"
-            if _named_business(_words_before(around.raw, span[0], 6)):
+            if around.business:
                 return UNSUPPORTED, "the name of a shop or firm, not the place"
             written_type = _unit_word(before) if before else None
             if written_type is not None and (written_type, _bare_key(v)) in self._typed_elsewhere:
@@ -832,6 +834,8 @@ class _Around:
     span: tuple[int, int]  # the hit, in input offsets
     before: list[str]  # normalised words just before it, within its clause
     runs_on: bool  # joined to other capitalised words, as in a personal name
+    lower_case: bool  # written in lower case in text that capitalises names
+    business: bool  # after a shop's or firm's word ("quán", "công ty")
 
 
 def _inside_longer_name(raw: str, span: tuple[int, int], place_edges: set[int]) -> bool:
