@@ -139,7 +139,6 @@ _NOT_A_PLACE_BEFORE = {
 # folded ("ten", "pho") is too often another word, two or more are not.
 _NOT_A_PLACE_BEFORE |= {fold(w) for w in _NOT_A_PLACE_BEFORE if " " in w}
 
-_FOLDED_CUES_KEPT = {"ho", "nui", "thac", "suoi", "vinh", "dao", "bien", "bai", "cang"}
 # Landscape words: what follows is a place ("hồ Ba Bể", "bãi Đại Lãnh", "cảng Mỹ Á").
 _PLACE_BEFORE = {
     "hồ",
@@ -182,6 +181,7 @@ _PLACE_BEFORE = {
 }
 # Without accents a one-syllable cue is too often another word ("song" is sống, to live;
 # "ban" is bạn, a friend; "mien" is miền): only those that stay landscape words count.
+_FOLDED_CUES_KEPT = {"ho", "nui", "thac", "suoi", "vinh", "dao", "bien", "bai", "cang"}
 _PLACE_BEFORE |= {fold(w) for w in _PLACE_BEFORE if " " in w or fold(w) in _FOLDED_CUES_KEPT}
 # English puts the landscape word after: "Ba Be Lake", "Sa Huynh beach".
 _PLACE_AFTER = {"lake", "beach", "port", "pass", "river", "bay", "island", "market", "village"}
