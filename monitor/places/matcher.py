@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
-from itertools import pairwise
+from itertools import dropwhile, pairwise
 from pathlib import Path
 
 import ahocorasick
@@ -399,8 +399,17 @@ class Matcher:
                         "NFC", text[offsets[start] : _end_offset(text, offsets, end_index + 1)]
                     )
                     key = haystack[start : end_index + 1]
-                    if _written_as_common_words(surface, text, self._landmark_capitals.get(key)):
+                    capitals = self._landmark_capitals.get(key)
+                    if _written_as_common_words(surface, text, capitals):
                         continue  # "khánh thành", "học sinh": words, not the places so named
+                    if (
+                        capitals is not None
+                        and not caseful
+                        and not _landmark_without_case(key, capitals)
+                    ):
+                        # Without case "SỬNG SỐT", "tuan le", "den do" are words; "hang Sửng
+                        # Sốt", "vinh van phong", "deo ca" are the places.
+                        continue
                     if (
                         key in common.folded  # so written without accents
                         and self._signals.get(key, ("", frozenset(), 0))[::2] == ("unit", 2)
@@ -574,7 +583,11 @@ class Matcher:
         after = _WORD.findall(norm[end : end + 30])[:2]
         if not v.typed and after and after[0] in _NOT_A_PLACE_AFTER:
             return 0.0, "an archaeological culture or a person's name, not the place"
-        if not v.typed and _AGE_AFTER.match(norm, end):
+        if (
+            not v.typed
+            and not (before and before[-1] in _LOCATING_PREPOSITIONS)  # "Tại Bắc Kạn, 60 tuổi"
+            and _AGE_AFTER.match(norm, end)
+        ):
             return 0.0, "a person with an age, not the place"
         if not v.typed and around.runs_on:
             return 0.0, "part of a longer proper name (a person, a company)"
@@ -585,7 +598,11 @@ class Matcher:
             return UNSUPPORTED + 0.1, "unique name, but the text is about elsewhere (bracketed)"
         unit = scope.units.get(v.unit or "")
         name_key = _folded(unit.name) if unit else _bare_key(v)  # without "phường"
-        if v.shared and self._held_elsewhere(scope, name_key, around.raw, span[1]):
+        if (
+            v.shared
+            and not _origin_of_people(before)  # "đồng hương Đức Phổ tại Lâm Đồng"
+            and self._held_elsewhere(scope, name_key, around.raw, span[1])
+        ):
             # "Xuân Sơn, Tân Sơn": the unit that holds the namesake is written right after.
             return 0.0, "the context points to a namesake elsewhere (the unit holding it follows)"
         context, context_after = self._context_for(
@@ -763,6 +780,7 @@ class Matcher:
                     and w_start >= end
                     and word not in scope.inside_words
                     and word_level < _LEVEL_RANK[level]
+                    and w_start - end <= 2 * ATTACHED
                     and _locates(raw[end:w_start])
                 ):
                     # "Vạn Thạnh (Nha Trang)": a ward of Nha Trang, not Vạn Ninh's commune.
@@ -773,6 +791,7 @@ class Matcher:
                     and not (
                         w_start >= end
                         and word_level < _LEVEL_RANK[level]
+                        and w_start - end <= 2 * ATTACHED
                         and _locates(raw[end:w_start])
                     )
                 ):
@@ -782,6 +801,7 @@ class Matcher:
                 if (
                     verdict == "against"
                     and 0 <= w_end <= start
+                    and start - w_end <= 3 * ATTACHED  # longer gaps are not list entries
                     and _joins_entries(raw[w_end:start])
                 ):
                     # "Bac Kan and to Tam Duong tea hills in Lai Chau", "từ Quy Nhơn ra
@@ -868,14 +888,23 @@ def _inside_longer_name(raw: str, span: tuple[int, int], place_edges: set[int]) 
     prefix = head[: previous.start()]
     at_text_start = not prefix.strip() and span[0] <= 60  # the window reached the start
     sentence_start = at_text_start or prefix.rstrip()[-1:] in ".:!?\n\"'(“-–"
-    if sentence_start and fold(normalize(word)) in _LEADING_SURNAMES:
+    if sentence_start and _leading_surname(word):
         return _is_name_word(word)  # "Nguyen Que Minh, a 22-year-old student, won…"
     return _is_name_word(word) and not sentence_start
 
 
 # Surnames that begin a sentence as a person's name and never as a place word ("Hồ", "Đồ"
 # and "Lý" are lakes, ferries and villages too).
-_LEADING_SURNAMES = {"nguyen", "tran", "pham", "huynh", "phan", "bui", "dang", "ngo", "trinh"}
+_LEADING_SURNAMES = {"nguyễn", "trần", "phạm", "huỳnh", "phan", "bùi", "đặng", "ngô", "trịnh"}
+
+
+def _leading_surname(word: str) -> bool:
+    """Compared with its accents: "Trận Bắc Kạn gặp Lai Châu" is a match, not Mr Trần;
+    a word written without them ("Nguyen") may be either."""
+    key = normalize(word)
+    if key == fold(key):
+        return key in {fold(s) for s in _LEADING_SURNAMES}
+    return key in _LEADING_SURNAMES
 
 
 def _is_name_word(word: str) -> bool:
@@ -1010,7 +1039,8 @@ def _listed_together(mentions: list[Mention], text: str, *, owned_names: set[int
         (m for m in weak if len(localities_at[(m.start, m.end)]) == 1), key=lambda m: m.start
     )
     for a, b in pairwise(single):
-        if a.locality != b.locality and _LIST_GAP.fullmatch(text[a.end : b.start]):
+        gap = unicodedata.normalize("NFC", text[a.end : b.start])
+        if a.locality != b.locality and _LIST_GAP.fullmatch(gap):
             raised |= {a, b}
     return [
         replace(m, confidence=LISTED, reason=m.reason + "; listed with a watched place")
@@ -1021,10 +1051,15 @@ def _listed_together(mentions: list[Mention], text: str, *, owned_names: set[int
 
 
 def _unplaced(m: Mention) -> bool:
-    """A weak mention with nothing either way: shared and unsupported, or also a word."""
-    return m.confidence < REPORT_THRESHOLD and (
-        m.reason.startswith("shared name, no context") or "also a word" in m.reason
-    )
+    """A weak mention with nothing either way: shared and unsupported, or also a word but
+    written as a name (accents or capitals: "phuc loc, van tho" are wishes, not places)."""
+    if m.confidence >= REPORT_THRESHOLD:
+        return False
+    if m.reason.startswith("shared name, no context"):
+        return True
+    written = unicodedata.normalize("NFC", m.surface)
+    named = written != fold(written) or all(w[:1].isupper() for w in _WORD.findall(written))
+    return "also a word" in m.reason and named
 
 
 # What stands between two entries of a list: "Vạn Ninh, Đức Phổ", "Duc Pho and Van Ninh".
@@ -1247,7 +1282,7 @@ _CLAUSE_BREAK = re.compile(r"[^\w\s]")
 # A name followed by the unit that holds it: "Xuân Sơn, Tân Sơn", "Vạn Ninh (Móng Cái)",
 # "Đức Phổ thuộc Cát Tiên", "Van Ninh in Mong Cai".
 _HOLDER_AFTER = re.compile(
-    r"\s*(?:,|\(|-|–|ở|tại|thuộc|o|tai|thuoc|in|of)?\s*([^\W\d_][^,;:.()!?\n]{2,50})",
+    r"\s*(?:,|\(|-|–|(?:thuộc|thuoc|tại|tai|ở|of|in|o)\b)?\s*([^\W\d_][^,;:.()!?\n]{2,50})",
     re.IGNORECASE,
 )
 _BRACKET_AFTER = re.compile(r"\s*\(([^()]{2,50})\)")  # any punctuation or symbol ends a cue's reach
@@ -1443,6 +1478,22 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
 
 
 LANDMARK_LEVEL = 3  # below a commune: a landmark places a text, it never holds a unit
+
+
+def _landmark_without_case(key: str, capitals: tuple[bool, ...]) -> bool:
+    """Whether a landmark form still names the place in text without case: with its kind
+    word (the leading words its data writes in lower case), and either its accents or a kind
+    word no other word folds to ("deo ca": đèo Cả; "den do" may be đèn đỏ, a red light)."""
+    words = key.split(" ")
+    kind_words = len(capitals) - len(tuple(dropwhile(lambda c: not c, capitals)))
+    if kind_words == 0:
+        return False  # a bare name: in text without case, as likely a word
+    if key != fold(key):
+        return True
+    return len(words) >= 3 or " ".join(words[:kind_words]) in _FOLDED_KINDS_KEPT
+
+
+_FOLDED_KINDS_KEPT = {"deo", "vinh", "thac", "nui", "cua khau", "vuon quoc gia", "dao", "ho"}
 
 
 def _landmark_signals(

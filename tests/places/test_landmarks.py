@@ -100,3 +100,18 @@ def test_a_unit_named_like_a_landmark_elsewhere_needs_context(
     """Phổ Minh is a ward of Đức Phổ and the pagoda of Nam Định: bare, it could be either."""
     matcher = matcher_for((Locality(id="L3", name="Đức Phổ", province="Quảng Ngãi"),))
     assert {m.locality for m in matcher.match(text) if m.confidence >= REPORT_THRESHOLD} == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VẠN NINH: NGƯ DÂN SỬNG SỐT VÌ CÁ CHẾT",  # hang Sửng Sốt is in Quảng Ninh
+        "dinh huong phat trien van ninh",
+        "VẠN NINH MƯA SUỐT TUẦN LỄ",  # bãi Tuần Lễ is in Khánh Hòa
+    ],
+)
+def test_landmark_names_that_are_words_place_nothing_in_text_without_case(
+    matcher: Matcher, text: str
+) -> None:
+    (mention,) = matcher.match(text)
+    assert "no context" in mention.reason

@@ -399,3 +399,30 @@ def test_accented_hashtags_clubs_and_birthday_wishes(
     matcher: Matcher, text: str, expected: set[str]
 ) -> None:
     assert found(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("chuc ong ba phuc loc, van tho", set()),  # wishes, not two places listed
+        ("van tho va van minh la hai mat cua xa hoi", set()),
+        ("Trận Bắc Kạn gặp Lai Châu kết thúc", {"L4"}),  # trận is no Trần
+        ("Phần Bắc Kạn có mưa lớn", {"L4"}),
+        ("Tại Bắc Kạn, 60 tuổi trở lên chiếm 12% dân số", {"L4"}),  # an age group, not a person
+        ("lũ ở vạn ninh và đức phổ", {"L2", "L3"}),
+    ],
+)
+def test_rules_about_people_lists_and_words_fire_only_where_they_should(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert found(matcher, text) == expected
+
+
+def test_a_list_reads_the_same_in_nfd(matcher: Matcher) -> None:
+    text = "lũ ở vạn ninh và đức phổ"
+    assert found(matcher, unicodedata.normalize("NFD", text)) == found(matcher, text)
+
+
+def test_people_from_a_place_living_elsewhere_keep_their_place(matcher: Matcher) -> None:
+    (mention,) = matcher.match("Hội đồng hương Đức Phổ tại Lâm Đồng gặp mặt đầu xuân")
+    assert mention.confidence > 0
