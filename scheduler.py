@@ -140,6 +140,7 @@ def start_web(factory: sessionmaker[Session]) -> tuple[uvicorn.Server, asyncio.T
         listen = parse_listen(settings.get("MONITOR_WEB_LISTEN") or "off")
         if listen is None:
             return None
+        app = create_app(factory, settings.data_dir())
         sock = bind(*listen)
     except (ValueError, OSError) as err:
         click.echo(
@@ -147,7 +148,7 @@ def start_web(factory: sessionmaker[Session]) -> tuple[uvicorn.Server, asyncio.T
             err=True,
         )
         return None
-    server = make_server(create_app(factory, settings.data_dir()), *listen)
+    server = make_server(app, *listen)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     host, port = listen
     public = settings.get("MONITOR_PUBLIC_URL")
@@ -200,9 +201,13 @@ def build_scheduler(
     now = datetime.now(UTC)
     matcher = matcher_for(config.localities) if config.localities else None
 
+    bell = DispatchBell()
+
     def wake_dispatch() -> None:
-        """New items may have written alerts: send them now, not at the next minute."""
-        scheduler.modify_job("dispatch", next_run_time=datetime.now(UTC))
+        """New items may have written alerts: send them now, not at the next minute. A pass
+        already running takes them on its way out (the scheduler would skip a second one)."""
+        if bell.ring():
+            scheduler.modify_job("dispatch", next_run_time=datetime.now(UTC))
 
     wake = wake_dispatch if dispatcher is not None else None
     for source in sources:
@@ -246,7 +251,7 @@ def build_scheduler(
         scheduler.add_job(
             dispatch,
             IntervalTrigger(minutes=1),
-            args=[dispatcher],
+            args=[dispatcher, bell],
             id="dispatch",
             next_run_time=now + timedelta(seconds=STARTUP_SPREAD_SECONDS),
             coalesce=True,
@@ -264,12 +269,32 @@ def build_scheduler(
     return scheduler
 
 
-async def dispatch(dispatcher: Dispatcher) -> None:
-    """Send what is due; repeats while a full batch went out, so a burst drains quickly."""
-    while True:
-        result = await dispatcher.run_once()
-        if result.claimed < BATCH:
-            return
+class DispatchBell:
+    """Tells the dispatch job that new alerts may be waiting, whether or not it is running."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.rung = False
+
+    def ring(self) -> bool:
+        """Note the news; True when no pass is running, so one should be started now."""
+        self.rung = True
+        return not self.running
+
+
+async def dispatch(dispatcher: Dispatcher, bell: DispatchBell | None = None) -> None:
+    """Send what is due; repeats while a full batch went out, so a burst drains quickly, and
+    once more when a crawl rang while it was sending."""
+    bell = bell or DispatchBell()
+    bell.running = True
+    try:
+        while True:
+            bell.rung = False
+            result = await dispatcher.run_once()
+            if result.claimed < BATCH and not bell.rung:
+                return
+    finally:
+        bell.running = False
 
 
 def clock_jobs(factory: sessionmaker[Session], config: Config) -> None:

@@ -39,7 +39,11 @@ def token(alert_id: int, key: bytes) -> str:
 
 
 def verify(alert_id: int, given: str, key: bytes) -> bool:
-    return hmac.compare_digest(token(alert_id, key), given.strip().lower())
+    """Whether ``given`` is the token of ``alert_id``; anything else (any length, any
+    characters) is simply not."""
+    return hmac.compare_digest(
+        token(alert_id, key).encode(), given.strip().lower().encode("utf-8", "replace")
+    )
 
 
 def ack_url(alert_id: int, key: bytes) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
 from monitor.config.models import Config, Office
@@ -116,7 +116,28 @@ def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
                 summary.sent_at <= due,
             )
         ).all()
+        # Claimed by a conditional update: an acknowledgement committed since the query above
+        # (the web page runs on another connection) wins, and the alert is not escalated.
+        claimed = (
+            set(
+                session.scalars(
+                    update(Alert)
+                    .where(
+                        Alert.id.in_([a.id for a in late]),
+                        Alert.acked_at.is_(None),
+                        Alert.escalated_at.is_(None),
+                    )
+                    .values(escalated_at=now)
+                    .returning(Alert.id)
+                    .execution_options(synchronize_session=False)
+                ).all()
+            )
+            if late
+            else set()
+        )
         for alert in late:
+            if alert.id not in claimed:
+                continue
             row = Alert(
                 kind="escalation",
                 office_id=office.id,
@@ -132,7 +153,6 @@ def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
                 next_attempt_at=now,
                 created_at=now,
             )
-            alert.escalated_at = now
             session.add(row)
             made.append(row)
     session.flush()

@@ -41,10 +41,10 @@ def create_app(
 
     def about(session: Session, request: Request) -> tuple[Alert | None, str | None]:
         """The alert a link names, or why the link is refused."""
-        try:
-            alert_id = int(request.path_params["alert_id"])
-        except ValueError:
+        raw_id = str(request.path_params["alert_id"])
+        if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 18:
             return None, "Liên kết không hợp lệ."
+        alert_id = int(raw_id)
         if not verify(alert_id, str(request.path_params["token"]), key):
             return None, "Liên kết không hợp lệ hoặc đã bị sửa."
         alert = session.get(Alert, alert_id)

@@ -79,7 +79,14 @@ async def test_the_emailed_link_opens_a_page_and_only_its_button_acknowledges(
 
 @pytest.mark.parametrize(
     "path",
-    ["/ack/1/" + "0" * 32, "/ack/abc/" + "0" * 32, "/ack/999999/whatever"],
+    [
+        "/ack/1/" + "0" * 32,
+        "/ack/abc/" + "0" * 32,
+        "/ack/999999/whatever",
+        "/ack/1/%C3%A9",  # not ASCII
+        "/ack/" + "9" * 40 + "/" + "0" * 32,  # an id no database holds
+        "/ack/%D9%A3/" + "0" * 32,  # an Arabic-Indic digit
+    ],
 )
 async def test_a_forged_or_unknown_link_is_refused_and_changes_nothing(
     sqlite_factory: sessionmaker[Session], web: str, path: str

@@ -19,7 +19,13 @@ from monitor.storage.db import transaction
 from monitor.storage.lease import Lease
 from monitor.storage.models import Alert
 from monitor.timefmt import LOCAL_ZONE
-from scheduler import STARTUP_SPREAD_SECONDS, build_scheduler, clock_jobs, dispatch
+from scheduler import (
+    STARTUP_SPREAD_SECONDS,
+    DispatchBell,
+    build_scheduler,
+    clock_jobs,
+    dispatch,
+)
 from tests.alerts.flagged import DUCPHO, SOURCES, office, rows, setup_sources
 
 
@@ -50,7 +56,8 @@ async def test_dispatch_and_the_digest_escalation_clock_run_every_minute_one_at_
             scheduler.shutdown(wait=False)
     assert set(jobs) == {"lease", "dispatch", "digests-escalations"}
     assert jobs["dispatch"].func is dispatch
-    assert jobs["dispatch"].args == (dispatcher,)
+    assert jobs["dispatch"].args[0] is dispatcher
+    assert isinstance(jobs["dispatch"].args[1], DispatchBell)  # crawls ring it
     assert jobs["digests-escalations"].func is clock_jobs
     assert jobs["digests-escalations"].args == (sqlite_factory, config)
     for job_id in ("dispatch", "digests-escalations"):

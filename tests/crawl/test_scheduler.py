@@ -17,13 +17,14 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.alerts.dispatch import DispatchResult
 from monitor.config.models import Config, Source
 from monitor.crawl.run import make_fetcher
 from monitor.storage.db import make_engine, make_sessionmaker, transaction
 from monitor.storage.lease import Lease
 from monitor.storage.models import Item
 from monitor.storage.repo import sync_sources
-from scheduler import SteadyInterval, build_scheduler, crawl_if_due
+from scheduler import DispatchBell, SteadyInterval, build_scheduler, crawl_if_due, dispatch
 from tests.conftest import FIXTURES
 from tests.servers import Routes, file, serve
 
@@ -185,3 +186,25 @@ def test_jitter_shifts_each_poll_around_a_fixed_grid_without_lengthening_the_int
     for k, moment in enumerate(fires[1:], start=1):
         offset = (moment - start).total_seconds() - 60 * k
         assert 0 <= offset < 60
+
+
+async def test_a_crawl_ringing_while_a_pass_is_sending_gets_one_more_pass() -> None:
+    """The scheduler skips a second dispatch while one runs, so the running one must look
+    again for alerts written meanwhile, then stop."""
+
+    class Passes:
+        def __init__(self, bell: DispatchBell) -> None:
+            self.bell, self.count = bell, 0
+
+        async def run_once(self) -> DispatchResult:
+            self.count += 1
+            if self.count == 1:
+                assert not self.bell.ring()  # a crawl stored items during the first pass
+            return DispatchResult()
+
+    bell = DispatchBell()
+    passes = Passes(bell)
+    await dispatch(passes, bell)  # type: ignore[arg-type]
+    assert passes.count == 2
+    assert not bell.running
+    assert bell.ring()  # idle again: the next ring starts a pass
