@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.alerts.ack import ack_url, acknowledge, secret_key, token, verify
+from monitor.alerts.dispatch import Dispatcher
 from monitor.alerts.jobs import escalate
 from monitor.cli import cli
 from monitor.config.models import Config, Office
@@ -76,15 +77,23 @@ def run_escalation(factory: sessionmaker[Session], config: Config, now: datetime
         return escalate(session, config, now)
 
 
-async def test_an_unacknowledged_urgent_alert_goes_to_the_escalation_address_once(
+async def send_urgent(
     factory: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
-) -> None:
-    """The escalation job runs every minute; the superior must get one message per alert."""
+) -> tuple[Config, int, Dispatcher]:
+    """An urgent alert to the police, sent at FLAGGED: ``(config, alert id, dispatcher)``."""
     config = config_of(POLICE)
     setup_sources(factory, config)
     alert_id = flag_urgent(factory, config)
     d = make_dispatcher(factory, config, smtp_server.channel(), tmp_path, at(FLAGGED))
     assert (await d.run_once()).sent == 1
+    return config, alert_id, d
+
+
+async def test_an_unacknowledged_urgent_alert_goes_to_the_escalation_address_once(
+    factory: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """The escalation job runs every minute; the superior must get one message per alert."""
+    config, alert_id, d = await send_urgent(factory, smtp_server, tmp_path)
     assert POLICE.escalate_after_minutes == 30
     assert run_escalation(factory, config, FLAGGED + timedelta(minutes=29)) == []
     made = run_escalation(factory, config, FLAGGED + timedelta(minutes=30))
@@ -116,11 +125,7 @@ async def test_an_alert_acknowledged_through_its_email_link_is_not_escalated(
     factory: sessionmaker[Session], smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     """The link in the message is the acknowledgement: verified, it stops the escalation."""
-    config = config_of(POLICE)
-    setup_sources(factory, config)
-    alert_id = flag_urgent(factory, config)
-    d = make_dispatcher(factory, config, smtp_server.channel(), tmp_path, at(FLAGGED))
-    await d.run_once()
+    config, alert_id, _ = await send_urgent(factory, smtp_server, tmp_path)
     (received,) = smtp_server.received
     linked_id, given = ack_link(received)
     assert linked_id == alert_id
@@ -240,11 +245,7 @@ async def test_the_ack_command_refuses_a_forged_link_and_accepts_the_emailed_one
     the key the service keeps in its data folder, acknowledges it and stops the escalation."""
     engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
     factory = make_sessionmaker(engine)
-    config = config_of(POLICE)
-    setup_sources(factory, config)
-    alert_id = flag_urgent(factory, config)
-    d = make_dispatcher(factory, config, smtp_server.channel(), tmp_path, at(FLAGGED))
-    await d.run_once()
+    config, alert_id, _ = await send_urgent(factory, smtp_server, tmp_path)
     (received,) = smtp_server.received
     linked_id, genuine = ack_link(received)
 
