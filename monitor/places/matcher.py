@@ -774,27 +774,21 @@ class Matcher:
                 rank = 0 if kind == "unit" else 1
                 # A neighbour in the same former province supports (Nha Trang for Vạn Ninh).
                 verdict = "support" if region & scope.regions else "against"
+                # Written right after the name as its locator: "X, Nha Trang", "X (Ba Vì)".
+                locator = (
+                    w_start >= end
+                    and word_level < _LEVEL_RANK[level]
+                    and _locates(raw, end, w_start)
+                )
                 if (
                     verdict == "support"
                     and kind == "unit"
-                    and w_start >= end
                     and word not in scope.inside_words
-                    and word_level < _LEVEL_RANK[level]
-                    and w_start - end <= 2 * ATTACHED
-                    and _locates(raw[end:w_start])
+                    and locator
                 ):
                     # "Vạn Thạnh (Nha Trang)": a ward of Nha Trang, not Vạn Ninh's commune.
                     verdict = "against"
-                if (
-                    verdict == "against"
-                    and not region & namesake_regions
-                    and not (
-                        w_start >= end
-                        and word_level < _LEVEL_RANK[level]
-                        and w_start - end <= 2 * ATTACHED
-                        and _locates(raw[end:w_start])
-                    )
-                ):
+                if verdict == "against" and not region & namesake_regions and not locator:
                     # "Trà Tam Đường và miến Na Rì bán chạy ở Hà Nội": a place where no
                     # namesake lies says nothing against ours unless it locates the name.
                     continue
@@ -842,7 +836,7 @@ class Matcher:
             return "support", False
         # Only a larger unit locates a name: "Vạn Giã, Sa Huỳnh" lists two communes.
         larger = word_level < _LEVEL_RANK[level]
-        attached = before_flag == 0 and larger and _locates(raw[end : end + distance])
+        attached = before_flag == 0 and larger and _locates(raw, end, end + distance)
         return verdict, attached
 
 
@@ -898,12 +892,15 @@ def _inside_longer_name(raw: str, span: tuple[int, int], place_edges: set[int]) 
 _LEADING_SURNAMES = {"nguyễn", "trần", "phạm", "huỳnh", "phan", "bùi", "đặng", "ngô", "trịnh"}
 
 
+_LEADING_SURNAMES_FOLDED = {fold(s) for s in _LEADING_SURNAMES}
+
+
 def _leading_surname(word: str) -> bool:
     """Compared with its accents: "Trận Bắc Kạn gặp Lai Châu" is a match, not Mr Trần;
     a word written without them ("Nguyen") may be either."""
     key = normalize(word)
     if key == fold(key):
-        return key in {fold(s) for s in _LEADING_SURNAMES}
+        return key in _LEADING_SURNAMES_FOLDED
     return key in _LEADING_SURNAMES
 
 
@@ -1094,10 +1091,13 @@ _LOCATING = {
 _LOCATING |= {fold(w) for w in _LOCATING}  # "o Nam Dinh", "thuoc Quang Ninh"
 
 
-def _locates(gap: str) -> bool:
-    """Whether the text between a name and a following place ties them: "X (Y)", "X, Y",
-    "X ở Y", "X thuộc Y", "X (Tân Bình, TP.HCM)" do; "từ X ra Y" (a trip) and "X, miến dong
-    Y" (a list) do not."""
+def _locates(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, between a name and a following place, ties them: "X (Y)",
+    "X, Y", "X ở Y", "X thuộc Y", "X (Tân Bình, TP.HCM)" do; "từ X ra Y" (a trip) and "X,
+    miến dong Y" (a list) do not. A longer gap never does, and is not even sliced."""
+    if end - start > 2 * ATTACHED:
+        return False
+    gap = text[start:end]
     if re.search(r"[;|✅⏳•/]", gap):
         return False
     opened = gap.lstrip()
@@ -1457,7 +1457,7 @@ def build_matcher(localities: Sequence[Locality], gazetteer: Gazetteer) -> Match
         for u in scope.units.values():
             types_in_scope[(scope.locality.id, fold(normalize(u.name)))].add(u.type)
     signals = regions.signals(names)
-    marks, capitals = _landmark_signals(gazetteer, names, regions, landmarks)
+    marks, capitals = _landmark_signals(names, regions, landmarks, codes)
     for key, signal in marks.items():
         signals.setdefault(key, signal)  # a unit's name places a text more surely
     return Matcher(
@@ -1497,7 +1497,7 @@ _FOLDED_KINDS_KEPT = {"deo", "vinh", "thac", "nui", "cua khau", "vuon quoc gia",
 
 
 def _landmark_signals(
-    gazetteer: Gazetteer, names: _Names, units: _Regions, landmarks: Sequence[Landmark]
+    names: _Names, units: _Regions, landmarks: Sequence[Landmark], codes: dict[str, str]
 ) -> tuple[dict[str, tuple[str, frozenset[str], int]], dict[str, tuple[bool, ...]]]:
     """Landmark forms that place a text in one former province, and which of their words
     are capitalised ("vịnh Vân Phong": the name, not the kind word).
@@ -1508,7 +1508,6 @@ def _landmark_signals(
     landmark named after a unit of its own province ("bãi biển Đại Lãnh") is left out: the
     unit's name, read with its landscape word, already places the text.
     """
-    codes = {p.name: p.code for p in gazetteer.provinces("former")}
     regions: dict[str, set[str]] = defaultdict(set)
     capitals: dict[str, tuple[bool, ...]] = {}
 
