@@ -118,22 +118,20 @@ def escalate(session: Session, config: Config, now: datetime) -> list[Alert]:
         ).all()
         # Claimed by a conditional update: an acknowledgement committed since the query above
         # (the web page runs on another connection) wins, and the alert is not escalated.
-        claimed = (
-            set(
-                session.scalars(
-                    update(Alert)
-                    .where(
-                        Alert.id.in_([a.id for a in late]),
-                        Alert.acked_at.is_(None),
-                        Alert.escalated_at.is_(None),
-                    )
-                    .values(escalated_at=now)
-                    .returning(Alert.id)
-                    .execution_options(synchronize_session=False)
-                ).all()
-            )
-            if late
-            else set()
+        if not late:
+            continue
+        claimed = set(
+            session.scalars(
+                update(Alert)
+                .where(
+                    Alert.id.in_([a.id for a in late]),
+                    Alert.acked_at.is_(None),
+                    Alert.escalated_at.is_(None),
+                )
+                .values(escalated_at=now)
+                .returning(Alert.id)
+                .execution_options(synchronize_session=False)
+            ).all()
         )
         for alert in late:
             if alert.id not in claimed:
