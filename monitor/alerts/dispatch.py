@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -252,7 +251,7 @@ def _describe(err: Exception) -> str:
 def plan(session: Session, config: Config, now: datetime) -> tuple[int, int]:
     """Hold routine rows in quiet hours, fold bursts into summaries; ``(held, summarised)``."""
     held = summarised = 0
-    zone = ZoneInfo(config.schedule.timezone)
+    zone = config.schedule.zone
     for office in config.offices:
         held += _quiet(session, office, now, zone)
         for channel in ("email", "webhook"):

@@ -7,7 +7,6 @@ running a job twice, or on two machines, or again after downtime, makes no secon
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
@@ -38,7 +37,7 @@ def digest_due(
 def make_digests(session: Session, config: Config, now: datetime) -> list[Alert]:
     """Write the digest row of every office whose digest time has come; at most once a day."""
     made = []
-    zone = ZoneInfo(config.schedule.timezone)
+    zone = config.schedule.zone
     for office in config.offices:
         due = digest_due(office, now, zone)
         if due is None or not office.emails:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 SourceKind = Literal["feed", "google_news", "html", "telegram"]
 SOURCE_KINDS: tuple[str, ...] = ("feed", "google_news", "html", "telegram")
@@ -118,6 +119,11 @@ class Schedule:
     per_host_concurrency: int = 2
     politeness_delay_seconds: float = 1.0  # minimum gap between requests to one host
     request_deadline_seconds: float = 30.0
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone office times (digest, quiet hours) are written in; checked at load."""
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
