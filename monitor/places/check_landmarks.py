@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from monitor.places.gazetteer import load_gazetteer
-from monitor.places.landmarks import COLUMNS, DATA_FILE
+from monitor.places.landmarks import COLUMNS, DATA_FILE, data_lines
 from monitor.places.normalize import normalize, place_tones
 
 
@@ -50,11 +50,8 @@ def check(path: Path = DATA_FILE) -> tuple[list[str], list[str]]:
     warnings: list[str] = []
     seen: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     label = path.name
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, fields in data_lines(path.read_text(encoding="utf-8")):
         where = f"{label}:{lineno}"
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        fields = raw.split("\t")
         if len(fields) != len(COLUMNS):
             errors.append(f"{where}: {len(fields)} columns, expected {len(COLUMNS)}")
             continue

@@ -31,13 +31,17 @@ class Landmark:
             yield self.english
 
 
+def data_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, tab-separated fields)`` of every line that is not blank or a comment."""
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip() and not raw.startswith("#"):
+            yield lineno, raw.split("\t")
+
+
 def parse_landmarks(text: str) -> list[Landmark]:
     """Data lines of a landmarks file; malformed lines are left to ``check_landmarks``."""
     landmarks = []
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        fields = raw.split("\t")
+    for lineno, fields in data_lines(text):
         if len(fields) != len(COLUMNS) or not all(f and f == f.strip() for f in fields):
             continue
         province, district, kind, name, english = fields
